@@ -1,0 +1,1 @@
+//! Push-style stream decoders (placeholder: being written).

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Provision the real Docker engine berth's tests run against (DESIGN.md → Test engine).
+#
+# - If DOCKER_HOST or /var/run/docker.sock answers, use it.
+# - Otherwise, as root: install docker.io, busybox-static, docker-registry, apache2-utils and
+#   openssl when missing, start dockerd in the background and wait until it answers.
+# - Make sure the test image busybox:berth-test exists (built by `docker import` of a
+#   busybox-static rootfs: there is no internet registry here).
+#
+# Usage: tests/engine/provision.sh         (idempotent; prints the daemon's version at the end)
+set -euo pipefail
+
+log() { printf 'provision: %s\n' "$*" >&2; }
+die() { printf 'provision: error: %s\n' "$*" >&2; exit 1; }
+
+STATE_DIR=${BERTH_ENGINE_STATE:-/var/tmp/berth-engine}
+mkdir -p "$STATE_DIR" 2>/dev/null || true
+
+answers() {
+  command -v docker >/dev/null 2>&1 || return 1
+  timeout 5 docker version --format '{{.Server.APIVersion}}' >/dev/null 2>&1
+}
+
+install_packages() {
+  local need=()
+  command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
+  [ -x /bin/busybox ] || need+=(busybox-static)
+  command -v docker-registry >/dev/null 2>&1 || [ -x /usr/bin/docker-registry ] || need+=(docker-registry)
+  command -v htpasswd >/dev/null 2>&1 || need+=(apache2-utils)
+  command -v openssl >/dev/null 2>&1 || need+=(openssl)
+  if [ ${#need[@]} -gt 0 ]; then
+    [ "$(id -u)" = 0 ] || die "missing ${need[*]}; run this script as root or install them (apt-get install ${need[*]})"
+    log "installing ${need[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null
+    apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  fi
+}
+
+start_dockerd() {
+  [ "$(id -u)" = 0 ] || die "no Docker daemon answers and this is not root: start dockerd yourself or set DOCKER_HOST"
+  local pidfile=/var/run/docker.pid
+  if [ -f "$pidfile" ] && ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+    log "removing stale pidfile $pidfile"
+    rm -f "$pidfile"
+  fi
+  rm -f /var/run/docker.sock
+  # containerd may be left over from a killed daemon: dockerd starts its own.
+  log "starting dockerd (log: $STATE_DIR/dockerd.log)"
+  nohup dockerd --host unix:///var/run/docker.sock --pidfile "$pidfile" \
+    >"$STATE_DIR/dockerd.log" 2>&1 </dev/null &
+  for _ in $(seq 1 120); do
+    if answers; then return 0; fi
+    sleep 0.5
+  done
+  tail -n 30 "$STATE_DIR/dockerd.log" >&2 || true
+  die "dockerd did not answer within 60 s"
+}
+
+ensure_test_image() {
+  if docker image inspect busybox:berth-test >/dev/null 2>&1; then return 0; fi
+  [ -x /bin/busybox ] || die "busybox-static is needed to build busybox:berth-test"
+  log "building busybox:berth-test from /bin/busybox"
+  local root
+  root=$(mktemp -d)
+  mkdir -p "$root/bin" "$root/tmp" "$root/etc" "$root/proc" "$root/sys" "$root/dev" "$root/root"
+  cp /bin/busybox "$root/bin/busybox"
+  for app in $("$root/bin/busybox" --list); do
+    [ "$app" = busybox ] || ln -sf busybox "$root/bin/$app"
+  done
+  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$root/etc/passwd"
+  printf 'root:x:0:\nnobody:x:65534:\n' >"$root/etc/group"
+  tar -C "$root" -c . | docker import \
+    --change 'CMD ["/bin/sh"]' --change 'ENV PATH=/bin' \
+    - busybox:berth-test >/dev/null
+  rm -rf "$root"
+}
+
+if [ -z "${DOCKER_HOST:-}" ] || ! answers; then
+  install_packages
+fi
+if ! answers; then
+  [ -z "${DOCKER_HOST:-}" ] || die "DOCKER_HOST=$DOCKER_HOST does not answer"
+  start_dockerd
+fi
+ensure_test_image
+log "engine ready: API $(docker version --format '{{.Server.APIVersion}}'), server $(docker version --format '{{.Server.Version}}')"
