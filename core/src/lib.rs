@@ -19,9 +19,18 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod api;
+pub mod daemon_host;
+pub mod endpoint;
 pub mod error;
+pub mod model;
+pub mod request;
 pub mod stream;
 pub mod version;
 
+/// The Engine's wire models (generated from moby's `api/swagger.yaml`, via `bollard-stubs`).
+pub use bollard_stubs::models;
+
 pub use error::{Category, DaemonMessage, Error, Result};
+pub use model::Typed;
 pub use version::ApiVersion;

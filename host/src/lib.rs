@@ -1,1 +1,35 @@
-//! berth
+//! berth: a Docker Engine client.
+//!
+//! ```no_run
+//! # async fn demo() -> berth::Result<()> {
+//! let docker = berth::Docker::from_env()?;
+//! let v = docker.version().await?;
+//! println!("daemon {} (API {})", v.version.as_deref().unwrap_or("?"), docker.api_version().await?);
+//! # Ok(()) }
+//! ```
+//!
+//! - [`Docker`]: the async client (tokio); [`blocking::Docker`]: the same, blocking.
+//! - [`transport`]: pooled keep-alive connections over unix sockets, TCP, TLS and SSH.
+//! - [`api`]: the Engine operations and their options (from berth-core).
+//!
+//! All Docker knowledge (requests, responses, stream formats) lives in the sans-IO crate
+//! berth-core; this crate adds the I/O.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod blocking;
+mod client;
+mod error;
+pub mod transport;
+
+pub use berth_core::api;
+pub use berth_core::model::Typed;
+pub use berth_core::models;
+pub use berth_core::{ApiVersion, Category};
+pub use client::system::{EventStream, timestamp};
+pub use client::{CallTimeout, DecodedStream, Docker, DockerBuilder};
+pub use error::{Error, Result};
+
+/// berth-core, for endpoint types, decoders and options.
+pub use berth_core as core;

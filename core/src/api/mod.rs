@@ -1,0 +1,3 @@
+//! Engine operations, one module per area (mirroring API-INVENTORY.md).
+
+pub mod system;

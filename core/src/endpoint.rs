@@ -1,0 +1,66 @@
+//! The endpoint model: an Engine operation is a value that knows its request and how
+//! to read its response.
+//!
+//! ```text
+//!  options ──▶ Endpoint::request(api) ──▶ RequestHead ──▶ (host transport)
+//!                                                             │
+//!  Output ◀── Endpoint::parse(Response) ◀─── status, headers, body
+//!  items  ◀── StreamEndpoint::decoder(..) ◀── status, headers; then push(bytes)…
+//! ```
+
+use http::HeaderMap;
+
+use crate::error::{Error, Result};
+use crate::request::RequestHead;
+use crate::stream::Decoder;
+use crate::version::ApiVersion;
+
+/// A complete response as received by the transport.
+#[derive(Debug, Clone, Copy)]
+pub struct Response<'a> {
+    /// HTTP status.
+    pub status: u16,
+    /// Response headers.
+    pub headers: &'a HeaderMap,
+    /// The whole body.
+    pub body: &'a [u8],
+}
+
+impl Response<'_> {
+    /// `Ok` for a 2xx status, else the daemon's error mapped by [`Error::from_response`].
+    pub fn success(&self) -> Result<()> {
+        if (200..300).contains(&self.status) {
+            Ok(())
+        } else {
+            Err(Error::from_response(self.status, self.body))
+        }
+    }
+
+    /// A header's value as text, if present and valid UTF-8.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// An operation whose response is read whole.
+pub trait Endpoint {
+    /// What the operation returns.
+    type Output;
+    /// The request to send with API version `api` (fails locally, before any I/O, on
+    /// invalid options or options the API version does not have).
+    fn request(&self, api: ApiVersion) -> Result<RequestHead>;
+    /// Reads the response (including error statuses).
+    fn parse(&self, response: Response<'_>) -> Result<Self::Output>;
+}
+
+/// An operation whose response body is a stream of items.
+pub trait StreamEndpoint {
+    /// The decoder for the body.
+    type Decoder: Decoder;
+    /// The request to send with API version `api`.
+    fn request(&self, api: ApiVersion) -> Result<RequestHead>;
+    /// The decoder for a successful (2xx) response with these headers. Error statuses
+    /// never reach this: the host reads their body and maps it with
+    /// [`Error::from_response`].
+    fn decoder(&self, status: u16, headers: &HeaderMap) -> Result<Self::Decoder>;
+}

@@ -1,0 +1,232 @@
+//! Typed views of the daemon's JSON that never lose data.
+//!
+//! Every response keeps its raw JSON ([`Typed::attrs`], docker-py's `attrs`) next to a
+//! typed view. The typed view is decoded leniently: a field our models cannot read —
+//! an enum value newer than the models, a number where a string was expected — is left
+//! out of the typed view (and named in [`Typed::unread`]) instead of failing the whole
+//! response. The raw JSON still has it.
+
+use std::marker::PhantomData;
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::stream::Decoder;
+
+/// How many unreadable fields are skipped before decoding gives up.
+const MAX_SKIPPED_FIELDS: usize = 64;
+
+/// A response: the raw JSON and its typed view.
+///
+/// ```
+/// use berth_core::model::Typed;
+/// use berth_core::models::EventMessage;
+/// let raw = br#"{"Type":"brand-new-kind","Action":"start","time":1}"#;
+/// let ev: Typed<EventMessage> = Typed::from_slice(raw).unwrap();
+/// assert_eq!(ev.action.as_deref(), Some("start"));      // typed view (Deref)
+/// assert!(ev.typ.is_none());                            // unknown enum value left out …
+/// assert_eq!(ev.attrs["Type"], "brand-new-kind");       // … but kept raw
+/// assert_eq!(ev.unread, vec!["Type".to_string()]);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Typed<T> {
+    /// The JSON exactly as the daemon sent it.
+    pub attrs: Value,
+    /// The typed view.
+    pub typed: T,
+    /// Paths (`Config.Healthcheck.Test`) of fields the typed view could not read.
+    pub unread: Vec<String>,
+}
+
+impl<T: DeserializeOwned> Typed<T> {
+    /// Decodes a JSON body.
+    pub fn from_slice(body: &[u8]) -> Result<Typed<T>> {
+        let attrs: Value = serde_json::from_slice(body).map_err(|e| {
+            Error::Decode(format!("body is not JSON ({e}): {}", excerpt(body)))
+        })?;
+        Typed::from_value(attrs)
+    }
+
+    /// Decodes an already parsed JSON value.
+    pub fn from_value(attrs: Value) -> Result<Typed<T>> {
+        let (typed, unread) = decode_lenient(&attrs)?;
+        Ok(Typed {
+            attrs,
+            typed,
+            unread,
+        })
+    }
+}
+
+impl<T> std::ops::Deref for Typed<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.typed
+    }
+}
+
+/// Decodes `value` as `T`, dropping fields that fail (see the module docs).
+pub fn decode_lenient<T: DeserializeOwned>(value: &Value) -> Result<(T, Vec<String>)> {
+    // Fast path: no copy when everything reads.
+    let first = match serde_path_to_error::deserialize::<_, T>(value) {
+        Ok(t) => return Ok((t, Vec::new())),
+        Err(e) => e,
+    };
+    let mut work = value.clone();
+    let mut unread = Vec::new();
+    let mut err = first;
+    let mut last_path: Option<String> = None;
+    loop {
+        let path = err.path().clone();
+        let shown = path.to_string();
+        let segments: Vec<&serde_path_to_error::Segment> = path.iter().collect();
+        if segments.is_empty() || unread.len() >= MAX_SKIPPED_FIELDS {
+            return Err(Error::Decode(format!(
+                "response does not match the Engine model at {shown}: {}",
+                err.inner()
+            )));
+        }
+        // A field that is still wrong after being nulled is required: remove it, and if
+        // that fails too the error moves to its parent, which gets the same treatment.
+        let remove = last_path.as_deref() == Some(shown.as_str());
+        if !drop_at(&mut work, &segments, remove) {
+            return Err(Error::Decode(format!(
+                "cannot skip unreadable field {shown}: {}",
+                err.inner()
+            )));
+        }
+        if !remove {
+            unread.push(shown.clone());
+        }
+        last_path = Some(shown);
+        match serde_path_to_error::deserialize::<_, T>(&work) {
+            Ok(t) => return Ok((t, unread)),
+            Err(e) => err = e,
+        }
+    }
+}
+
+/// Nulls (or removes) the value at `path`; array elements are always removed.
+fn drop_at(root: &mut Value, path: &[&serde_path_to_error::Segment], remove: bool) -> bool {
+    use serde_path_to_error::Segment;
+    let Some((last, parents)) = path.split_last() else {
+        return false;
+    };
+    let mut cur = root;
+    for seg in parents {
+        cur = match (seg, cur) {
+            (Segment::Map { key }, Value::Object(m)) => match m.get_mut(key.as_str()) {
+                Some(v) => v,
+                None => return false,
+            },
+            (Segment::Seq { index }, Value::Array(a)) => match a.get_mut(*index) {
+                Some(v) => v,
+                None => return false,
+            },
+            _ => return false,
+        };
+    }
+    match (last, cur) {
+        (Segment::Map { key }, Value::Object(m)) => {
+            if remove {
+                m.remove(key.as_str()).is_some()
+            } else {
+                match m.get_mut(key.as_str()) {
+                    Some(v) => {
+                        *v = Value::Null;
+                        true
+                    }
+                    None => false,
+                }
+            }
+        }
+        (Segment::Seq { index }, Value::Array(a)) if *index < a.len() => {
+            a.remove(*index);
+            true
+        }
+        _ => false,
+    }
+}
+
+/// Wraps a decoder of JSON values so it yields [`Typed`] items.
+#[derive(Debug)]
+pub struct TypedDecoder<D, T> {
+    inner: D,
+    _item: PhantomData<fn() -> T>,
+}
+
+impl<D, T> TypedDecoder<D, T> {
+    /// Wraps `inner`.
+    pub fn new(inner: D) -> TypedDecoder<D, T> {
+        TypedDecoder {
+            inner,
+            _item: PhantomData,
+        }
+    }
+}
+
+impl<D: Decoder<Item = Value>, T: DeserializeOwned> Decoder for TypedDecoder<D, T> {
+    type Item = Typed<T>;
+
+    fn push(&mut self, bytes: &[u8]) {
+        self.inner.push(bytes);
+    }
+
+    fn next(&mut self) -> Result<Option<Typed<T>>> {
+        self.inner.next()?.map(Typed::from_value).transpose()
+    }
+
+    fn finish(&mut self) -> Result<Option<Typed<T>>> {
+        self.inner.finish()?.map(Typed::from_value).transpose()
+    }
+}
+
+/// The first bytes of a body, for error messages.
+pub(crate) fn excerpt(body: &[u8]) -> String {
+    const MAX: usize = 120;
+    let s = String::from_utf8_lossy(&body[..body.len().min(MAX)]);
+    if body.len() > MAX {
+        format!("{s:?}…")
+    } else {
+        format!("{s:?}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::models::{ContainerInspectResponse, EventMessage};
+
+    #[test]
+    fn unknown_enum_inside_nested_object_is_skipped() {
+        let raw = serde_json::json!({
+            "Id": "abc",
+            "State": { "Status": "hibernating", "Running": false, "Pid": 0 },
+            "Config": { "Image": "busybox", "NewField": [1, 2] },
+        });
+        let t: Typed<ContainerInspectResponse> = Typed::from_value(raw).expect("lenient");
+        assert_eq!(t.id.as_deref(), Some("abc"));
+        let state = t.state.as_ref().expect("state kept");
+        assert!(state.status.is_none());
+        assert_eq!(state.running, Some(false));
+        assert_eq!(t.unread, vec!["State.Status".to_string()]);
+        assert_eq!(t.attrs["State"]["Status"], "hibernating");
+    }
+
+    #[test]
+    fn wrong_type_in_array_element_drops_element() {
+        let raw = serde_json::json!({ "Id": "x", "Args": ["a", 5, "b"] });
+        let t: Typed<ContainerInspectResponse> = Typed::from_value(raw).expect("lenient");
+        assert_eq!(t.args.as_deref(), Some(&["a".to_string(), "b".to_string()][..]));
+        assert_eq!(t.unread, vec!["Args[1]".to_string()]);
+    }
+
+    #[test]
+    fn not_an_object_is_a_decode_error() {
+        let e = Typed::<EventMessage>::from_slice(b"[1,2]").expect_err("array is not an event");
+        assert!(matches!(e, Error::Decode(_)), "{e:?}");
+        let e = Typed::<EventMessage>::from_slice(b"{nope").expect_err("garbage");
+        assert!(e.to_string().contains("nope"), "{e}");
+    }
+}

@@ -1,0 +1,285 @@
+//! Request and response bodies, and the upgraded duplex connection.
+
+use std::fmt;
+use std::future::Future as _;
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+
+use bytes::{Bytes, BytesMut};
+use futures_util::Stream;
+use http::header;
+use http_body_util::combinators::UnsyncBoxBody;
+use http_body_util::{BodyExt, Empty, Full, StreamBody};
+use hyper::body::{Body, Frame, Incoming};
+use hyper::upgrade::Upgraded;
+use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::time::Sleep;
+
+use super::Ctx;
+use crate::error::{Error, Result};
+
+/// Error bodies are short; cap what is read of one.
+pub(crate) const ERROR_BODY_LIMIT: usize = 1 << 20;
+
+/// A stream of body chunks supplied by the caller (tar uploads).
+pub type ByteStream = Pin<Box<dyn Stream<Item = io::Result<Bytes>> + Send + 'static>>;
+
+/// The body of a request.
+pub enum OutgoingBody {
+    /// No body.
+    Empty,
+    /// A body in memory, sent with `Content-Length`.
+    Full {
+        /// `Content-Type`.
+        content_type: &'static str,
+        /// The bytes.
+        bytes: Bytes,
+    },
+    /// A streamed body, sent chunked.
+    Stream {
+        /// `Content-Type`.
+        content_type: &'static str,
+        /// The chunks.
+        stream: ByteStream,
+    },
+}
+
+impl fmt::Debug for OutgoingBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OutgoingBody::Empty => f.write_str("Empty"),
+            OutgoingBody::Full {
+                content_type,
+                bytes,
+            } => write!(f, "Full({content_type}, {} bytes)", bytes.len()),
+            OutgoingBody::Stream { content_type, .. } => write!(f, "Stream({content_type})"),
+        }
+    }
+}
+
+impl OutgoingBody {
+    pub(crate) fn into_box_body(
+        self,
+        builder: &mut http::request::Builder,
+    ) -> UnsyncBoxBody<Bytes, io::Error> {
+        let set_type = |b: &mut http::request::Builder, ct: &'static str| {
+            if let Some(h) = b.headers_mut() {
+                h.insert(header::CONTENT_TYPE, header::HeaderValue::from_static(ct));
+            }
+        };
+        match self {
+            OutgoingBody::Empty => Empty::new().map_err(|n| match n {}).boxed_unsync(),
+            OutgoingBody::Full {
+                content_type,
+                bytes,
+            } => {
+                set_type(builder, content_type);
+                Full::new(bytes).map_err(|n| match n {}).boxed_unsync()
+            }
+            OutgoingBody::Stream {
+                content_type,
+                stream,
+            } => {
+                set_type(builder, content_type);
+                let frames = futures_util::StreamExt::map(stream, |r| r.map(Frame::data));
+                BodyExt::boxed_unsync(StreamBody::new(frames))
+            }
+        }
+    }
+}
+
+/// A response body, read chunk by chunk, with the call's idle-read timeout.
+///
+/// Dropping it before the end closes the connection (it is not returned to the pool).
+pub struct ResponseBody {
+    incoming: Incoming,
+    ctx: Ctx,
+    idle: Option<Pin<Box<Sleep>>>,
+    done: bool,
+}
+
+impl fmt::Debug for ResponseBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResponseBody")
+            .field("call", &self.ctx.what)
+            .field("done", &self.done)
+            .finish()
+    }
+}
+
+impl ResponseBody {
+    pub(crate) fn new(incoming: Incoming, ctx: Ctx) -> ResponseBody {
+        ResponseBody {
+            incoming,
+            ctx,
+            idle: None,
+            done: false,
+        }
+    }
+
+    /// Polls for the next data chunk; `None` at the end of the body.
+    pub fn poll_chunk(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Bytes>>> {
+        loop {
+            if self.done {
+                return Poll::Ready(None);
+            }
+            match Pin::new(&mut self.incoming).poll_frame(cx) {
+                Poll::Ready(Some(Ok(frame))) => {
+                    self.idle = None;
+                    match frame.into_data() {
+                        Ok(data) if data.is_empty() => continue,
+                        Ok(data) => return Poll::Ready(Some(Ok(data))),
+                        Err(_trailers) => continue,
+                    }
+                }
+                Poll::Ready(Some(Err(e))) => {
+                    self.done = true;
+                    return Poll::Ready(Some(Err(body_error(&self.ctx, e))));
+                }
+                Poll::Ready(None) => {
+                    self.done = true;
+                    return Poll::Ready(None);
+                }
+                Poll::Pending => {}
+            }
+            let Some(limit) = self.ctx.idle_timeout else {
+                return Poll::Pending;
+            };
+            let sleep = self
+                .idle
+                .get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)));
+            ready!(sleep.as_mut().poll(cx));
+            self.done = true;
+            return Poll::Ready(Some(Err(Error::timeout(format!(
+                "{}: no data from the daemon for {limit:?}",
+                self.ctx.what
+            )))));
+        }
+    }
+
+    /// The next data chunk; `None` at the end of the body.
+    pub async fn chunk(&mut self) -> Option<Result<Bytes>> {
+        std::future::poll_fn(|cx| self.poll_chunk(cx)).await
+    }
+
+    /// Reads the whole body; more than `limit` bytes is an error.
+    pub async fn collect_limited(mut self, limit: usize) -> Result<Bytes> {
+        let mut parts: Vec<Bytes> = Vec::new();
+        let mut total = 0usize;
+        while let Some(chunk) = self.chunk().await {
+            let chunk = chunk?;
+            total += chunk.len();
+            if total > limit {
+                return Err(berth_core::Error::Protocol(format!(
+                    "{}: response body exceeds {limit} bytes",
+                    self.ctx.what
+                ))
+                .into());
+            }
+            parts.push(chunk);
+        }
+        // One chunk (the common case) is returned without copying.
+        if parts.len() == 1 {
+            return Ok(parts.swap_remove(0));
+        }
+        let mut buf = BytesMut::with_capacity(total);
+        for p in parts {
+            buf.extend_from_slice(&p);
+        }
+        Ok(buf.freeze())
+    }
+}
+
+
+impl Stream for ResponseBody {
+    type Item = Result<Bytes>;
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Bytes>>> {
+        self.get_mut().poll_chunk(cx)
+    }
+}
+
+fn body_error(ctx: &Ctx, e: hyper::Error) -> Error {
+    let cut_off = std::error::Error::source(&e)
+        .and_then(|s| s.downcast_ref::<io::Error>())
+        .is_some_and(|io| io.kind() == io::ErrorKind::UnexpectedEof);
+    let kind = if cut_off || e.is_incomplete_message() || e.is_parse() {
+        berth_core::Error::Protocol(format!(
+            "{}: the daemon's response was cut off or malformed: {}",
+            ctx.what,
+            error_chain(&e)
+        ))
+    } else {
+        berth_core::Error::Transport(format!(
+            "{}: reading the response failed: {}",
+            ctx.what,
+            error_chain(&e)
+        ))
+    };
+    Error::with_source(kind, e)
+}
+
+/// `e: cause: cause` on one line.
+pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut src = e.source();
+    while let Some(c) = src {
+        let t = c.to_string();
+        if !s.contains(&t) {
+            s.push_str(": ");
+            s.push_str(&t);
+        }
+        src = c.source();
+    }
+    s
+}
+
+/// An upgraded connection (attach, exec): read the container's output, write its
+/// stdin, and `shutdown()` to half-close stdin while output is still read.
+///
+/// Bytes the daemon sent right after the response head are not lost: they are the
+/// first bytes read from here.
+pub struct Duplex {
+    io: TokioIo<Upgraded>,
+}
+
+impl fmt::Debug for Duplex {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Duplex")
+    }
+}
+
+impl Duplex {
+    pub(crate) fn new(io: TokioIo<Upgraded>) -> Duplex {
+        Duplex { io }
+    }
+}
+
+impl AsyncRead for Duplex {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().io).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for Duplex {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().io).poll_write(cx, buf)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().io).poll_shutdown(cx)
+    }
+}

@@ -1,0 +1,209 @@
+//! The transport: pooling, timeouts, cancellation and bad input, against the real daemon
+//! and (where the daemon cannot misbehave) a stand-in fed captured wire bytes.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use berth::Category;
+use berth::api::system::Events;
+use berth_tests::docker;
+use berth_tests::fake::{Behaviour, FakeDaemon, captured};
+
+const REAL: &str = "/var/run/docker.sock";
+
+fn real_socket() -> PathBuf {
+    let p = PathBuf::from(REAL);
+    assert!(
+        p.exists(),
+        "{REAL} missing: run tests/engine/provision.sh as root"
+    );
+    p
+}
+
+/// The captured `/info` response cut off after `keep` bytes of its body.
+fn truncated_info(keep: usize) -> Vec<u8> {
+    let full = captured("info.http");
+    let head_end = full
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("head")
+        + 4;
+    full[..head_end + keep].to_vec()
+}
+
+#[tokio::test]
+async fn hundred_sequential_requests_use_one_connection() {
+    let _ = docker().await;
+    let proxy = FakeDaemon::start(Behaviour::Proxy(real_socket())).await;
+    let d = berth::Docker::connect(&proxy.url()).expect("client");
+    for _ in 0..100 {
+        d.version().await.expect("version through the proxy");
+    }
+    assert_eq!(proxy.accepted(), 1, "keep-alive: one connection for 100 calls");
+}
+
+#[tokio::test]
+async fn dropped_stream_is_not_returned_to_the_pool() {
+    let _ = docker().await;
+    let proxy = FakeDaemon::start(Behaviour::Proxy(real_socket())).await;
+    let d = berth::Docker::connect(&proxy.url()).expect("client");
+    d.ping().await.expect("ping");
+    let stream = d.events(&Events::default()).await.expect("events");
+    // An endless stream holds its connection; a call meanwhile opens a second one.
+    d.ping().await.expect("ping while streaming");
+    assert_eq!(proxy.accepted(), 2);
+    drop(stream);
+    // The cancelled stream's connection must not be reused: the idle one is.
+    for _ in 0..5 {
+        d.ping().await.expect("ping after cancel");
+    }
+    assert_eq!(proxy.accepted(), 2);
+}
+
+#[tokio::test]
+async fn missing_socket_names_the_address_and_what_to_do() {
+    let d = berth::Docker::connect("unix:///nonexistent/berth/docker.sock").expect("client");
+    let e = d.ping().await.expect_err("no daemon there");
+    assert_eq!(e.category(), Category::Transport, "{e:?}");
+    let msg = e.to_string();
+    assert!(msg.contains("unix:///nonexistent/berth/docker.sock"), "{msg}");
+    assert!(msg.contains("dockerd") && msg.contains("DOCKER_HOST"), "{msg}");
+}
+
+#[tokio::test]
+async fn refused_tcp_port_is_a_transport_error() {
+    let d = berth::Docker::connect("tcp://127.0.0.1:1").expect("client");
+    let e = d.version().await.expect_err("nothing listens on port 1");
+    assert_eq!(e.category(), Category::Transport, "{e:?}");
+    assert!(e.to_string().contains("tcp://127.0.0.1:1"), "{e}");
+}
+
+#[test]
+fn malformed_urls_are_invalid_arguments() {
+    for url in [
+        "tcp://host-without-port",
+        "ftp://example.com:21",
+        "tcp://user:secret@host:2375",
+        "tcp://host:2375?x=1",
+        "ssh://host/path",
+        "tcp://host:notaport",
+    ] {
+        let e = berth::Docker::connect(url).expect_err(url);
+        assert_eq!(e.category(), Category::InvalidArgument, "{url}: {e}");
+    }
+    let e = berth::Docker::connect("npipe:////./pipe/docker_engine").expect_err("npipe");
+    assert!(e.to_string().contains("not supported"), "{e}");
+}
+
+#[test]
+fn bad_tls_files_are_reported_with_the_file() {
+    let dir = berth_tests::fake::TempDir::new("badtls");
+    let garbage = dir.0.join("ca.pem");
+    std::fs::write(&garbage, b"not a certificate").expect("write");
+    let settings = berth::transport::TlsSettings {
+        ca: Some(garbage.clone()),
+        client_cert: None,
+        verify: true,
+        server_name: None,
+    };
+    let e = berth::Docker::builder("tcp://127.0.0.1:2376")
+        .tls(settings)
+        .build()
+        .expect_err("garbage CA");
+    assert_eq!(e.category(), Category::InvalidArgument);
+    assert!(e.to_string().contains("ca.pem"), "{e}");
+
+    let missing = berth::transport::TlsSettings {
+        ca: None,
+        client_cert: Some((dir.0.join("nope-cert.pem"), dir.0.join("nope-key.pem"))),
+        verify: false,
+        server_name: None,
+    };
+    let e = berth::Docker::builder("tcp://127.0.0.1:2376")
+        .tls(missing)
+        .build()
+        .expect_err("missing cert");
+    assert!(e.to_string().contains("nope-cert.pem"), "{e}");
+}
+
+#[tokio::test]
+async fn garbage_from_the_socket_is_a_protocol_error() {
+    let fake = FakeDaemon::start(Behaviour::ReplyThenClose(
+        b"SSH-2.0-OpenSSH_9.2\r\nthis is not http\r\n\r\n".to_vec(),
+    ))
+    .await;
+    let d = berth::Docker::connect(&fake.url()).expect("client");
+    let e = d.ping().await.expect_err("garbage");
+    assert_eq!(e.category(), Category::Protocol, "{e:?}");
+}
+
+#[tokio::test]
+async fn truncated_chunked_body_is_a_protocol_error_and_next_call_works() {
+    let _ = docker().await;
+    let fake = FakeDaemon::start(Behaviour::FirstThen(
+        Box::new(Behaviour::ReplyThenClose(truncated_info(300))),
+        Box::new(Behaviour::Proxy(real_socket())),
+    ))
+    .await;
+    let d = berth::Docker::builder(&fake.url())
+        .api_version(berth::ApiVersion::new(1, 41))
+        .build()
+        .expect("client");
+    let e = d.info().await.expect_err("truncated body");
+    assert_eq!(e.category(), Category::Protocol, "{e:?}");
+    // The broken connection was discarded; a new one reaches the real daemon.
+    assert!(d.info().await.expect("second call").id.is_some());
+    assert_eq!(fake.accepted(), 2);
+}
+
+#[tokio::test]
+async fn silent_daemon_hits_the_response_head_timeout() {
+    let fake = FakeDaemon::start(Behaviour::Silent).await;
+    let d = berth::Docker::builder(&fake.url())
+        .response_timeout(Some(Duration::from_millis(300)))
+        .build()
+        .expect("client");
+    let start = Instant::now();
+    let e = d.ping().await.expect_err("no answer");
+    assert!(e.is_timeout(), "{e:?}");
+    assert!(start.elapsed() < Duration::from_secs(5));
+    assert!(e.to_string().contains("/_ping"), "{e}");
+}
+
+#[tokio::test]
+async fn stalled_body_hits_the_idle_read_timeout() {
+    let fake = FakeDaemon::start(Behaviour::ReplyThenStall(truncated_info(300))).await;
+    let d = berth::Docker::builder(&fake.url())
+        .api_version(berth::ApiVersion::new(1, 41))
+        .idle_read_timeout(Some(Duration::from_millis(300)))
+        .build()
+        .expect("client");
+    let start = Instant::now();
+    let e = d.info().await.expect_err("stalled");
+    assert!(e.is_timeout(), "{e:?}");
+    assert!(start.elapsed() < Duration::from_secs(5));
+}
+
+#[tokio::test]
+async fn streams_have_no_idle_timeout() {
+    let _ = docker().await;
+    let d = berth::Docker::builder(&format!("unix://{REAL}"))
+        .idle_read_timeout(Some(Duration::from_millis(200)))
+        .build()
+        .expect("client");
+    let mut events = d.events(&Events::default()).await.expect("events");
+    // Nothing happens on this filter-less stream for a while: it must stay open.
+    let r = tokio::time::timeout(Duration::from_millis(800), events.next_item()).await;
+    assert!(r.is_err(), "stream ended or failed early: {r:?}");
+}
+
+#[tokio::test]
+async fn dropping_a_call_cancels_it() {
+    let fake = FakeDaemon::start(Behaviour::Silent).await;
+    let d = berth::Docker::builder(&fake.url())
+        .response_timeout(None)
+        .build()
+        .expect("client");
+    let r = tokio::time::timeout(Duration::from_millis(200), d.ping()).await;
+    assert!(r.is_err(), "the call is still waiting when dropped");
+}
