@@ -5,7 +5,7 @@
 //! (`core/testdata/*.http`); in `Proxy` mode every byte goes to and from the real daemon.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
@@ -40,6 +40,7 @@ pub enum Behaviour {
 pub struct FakeDaemon {
     path: PathBuf,
     accepted: Arc<AtomicUsize>,
+    heads: Arc<Mutex<Vec<String>>>,
     task: tokio::task::JoinHandle<()>,
     _dir: TempDir,
 }
@@ -52,6 +53,8 @@ impl FakeDaemon {
         let listener = UnixListener::bind(&path).expect("bind fake daemon socket");
         let accepted = Arc::new(AtomicUsize::new(0));
         let count = accepted.clone();
+        let heads = Arc::new(Mutex::new(Vec::new()));
+        let seen = heads.clone();
         let task = tokio::spawn(async move {
             loop {
                 let Ok((conn, _)) = listener.accept().await else {
@@ -63,12 +66,13 @@ impl FakeDaemon {
                     Behaviour::FirstThen(_, rest) => (**rest).clone(),
                     other => other.clone(),
                 };
-                tokio::spawn(serve(conn, b));
+                tokio::spawn(serve(conn, b, seen.clone()));
             }
         });
         FakeDaemon {
             path,
             accepted,
+            heads,
             task,
             _dir: dir,
         }
@@ -77,6 +81,11 @@ impl FakeDaemon {
     /// `unix://<socket>` for `Docker::connect`.
     pub fn url(&self) -> String {
         format!("unix://{}", self.path.display())
+    }
+
+    /// Request heads received by scripted behaviours (not by `Proxy`), as text.
+    pub fn request_heads(&self) -> Vec<String> {
+        self.heads.lock().map(|h| h.clone()).unwrap_or_default()
     }
 
     /// Connections accepted so far.
@@ -91,7 +100,7 @@ impl Drop for FakeDaemon {
     }
 }
 
-async fn serve(mut conn: UnixStream, behaviour: Behaviour) {
+async fn serve(mut conn: UnixStream, behaviour: Behaviour, heads: Arc<Mutex<Vec<String>>>) {
     match behaviour {
         Behaviour::Proxy(real) => {
             let Ok(mut upstream) = UnixStream::connect(&real).await else {
@@ -100,12 +109,12 @@ async fn serve(mut conn: UnixStream, behaviour: Behaviour) {
             let _ = tokio::io::copy_bidirectional(&mut conn, &mut upstream).await;
         }
         Behaviour::ReplyThenClose(bytes) => {
-            read_head(&mut conn).await;
+            read_head(&mut conn, &heads).await;
             let _ = conn.write_all(&bytes).await;
             let _ = conn.shutdown().await;
         }
         Behaviour::ReplyThenStall(bytes) => {
-            read_head(&mut conn).await;
+            read_head(&mut conn, &heads).await;
             let _ = conn.write_all(&bytes).await;
             tokio::time::sleep(Duration::from_secs(3600)).await;
         }
@@ -117,7 +126,7 @@ async fn serve(mut conn: UnixStream, behaviour: Behaviour) {
     }
 }
 
-async fn read_head(conn: &mut UnixStream) {
+async fn read_head(conn: &mut UnixStream, heads: &Mutex<Vec<String>>) {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
     while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
@@ -125,6 +134,9 @@ async fn read_head(conn: &mut UnixStream) {
             Ok(0) | Err(_) => return,
             Ok(n) => buf.extend_from_slice(&chunk[..n]),
         }
+    }
+    if let Ok(mut h) = heads.lock() {
+        h.push(String::from_utf8_lossy(&buf).into_owned());
     }
 }
 
