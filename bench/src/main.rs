@@ -49,12 +49,15 @@ struct Args {
     /// Daemon socket [default: $DOCKER_HOST if unix://…, else /var/run/docker.sock].
     #[arg(long)]
     socket: Option<PathBuf>,
-    /// Also run bursts of this many concurrent `GET /version` calls per client.
+    /// Also run bursts of this many concurrent calls per client (berth, bollard).
     #[arg(long)]
     concurrency: Option<usize>,
+    /// The operation of the concurrent bursts.
+    #[arg(long, value_enum, default_value_t = Op::Ping)]
+    concurrency_op: Op,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum Op {
     Ping,
     Version,
@@ -460,7 +463,8 @@ fn run(args: Args) -> Result<()> {
     }
 
     if let Some(c) = args.concurrency {
-        concurrency(&bench.mt, c, args.rounds, &url, socket_str, &bollard_api)?;
+        let target = (&url[..], socket_str, &bollard_api);
+        concurrency(&bench.mt, args.concurrency_op, c, args.rounds, target)?;
     }
     Ok(())
 }
@@ -498,16 +502,15 @@ fn table(summaries: &[Vec<Summary>]) -> String {
     out
 }
 
-/// Bursts of `c` concurrent `GET /version` calls per async client, on the multi_thread
+/// Bursts of `c` concurrent `op` calls per async client, on the multi_thread
 /// runtime. Each gets a fresh client made inside that runtime (a hyper pool's connection
 /// tasks live on the runtime that made them), so both pools start empty.
 fn concurrency(
     mt: &Runtime,
+    op: Op,
     c: usize,
     bursts: usize,
-    url: &str,
-    socket: &str,
-    bollard_api: &bollard::ClientVersion,
+    (url, socket, bollard_api): (&str, &str, &bollard::ClientVersion),
 ) -> Result<()> {
     if c == 0 {
         return Err("--concurrency must be at least 1".into());
@@ -521,8 +524,9 @@ fn concurrency(
     };
     println!();
     println!(
-        "concurrency: {bursts} bursts (after 1 warm-up burst) of {c} concurrent GET /version \
-         per client, multi_thread runtime; wall time per burst and per-call latency"
+        "concurrency: {bursts} bursts (after 1 warm-up burst) of {c} concurrent {} calls \
+         per client, multi_thread runtime; wall time per burst and per-call latency",
+        op.name()
     );
     println!(
         "{:<12} {:>14} {:>14} {:>14} {:>14}",
@@ -537,29 +541,9 @@ fn concurrency(
             let start = Instant::now();
             for _ in 0..c {
                 if name == "berth" {
-                    let d = berth.clone();
-                    set.spawn_on(
-                        async move {
-                            let t = Instant::now();
-                            d.version()
-                                .await
-                                .map(|_| nanos(t.elapsed()))
-                                .map_err(|e| e.to_string())
-                        },
-                        mt.handle(),
-                    );
+                    set.spawn_on(one_berth(berth.clone(), op), mt.handle());
                 } else {
-                    let d = bollard.clone();
-                    set.spawn_on(
-                        async move {
-                            let t = Instant::now();
-                            d.version()
-                                .await
-                                .map(|_| nanos(t.elapsed()))
-                                .map_err(|e| e.to_string())
-                        },
-                        mt.handle(),
-                    );
+                    set.spawn_on(one_bollard(bollard.clone(), op), mt.handle());
                 }
             }
             let lat = mt.block_on(async {
@@ -569,7 +553,7 @@ fn concurrency(
                 }
                 Ok::<_, String>(lat)
             });
-            let lat = lat.map_err(|e| format!("{name} concurrent version: {e}"))?;
+            let lat = lat.map_err(|e| format!("{name} concurrent {}: {e}", op.name()))?;
             let wall = nanos(start.elapsed());
             if burst > 0 {
                 walls.push(wall);
@@ -596,4 +580,26 @@ fn concurrency(
         );
     }
     Ok(())
+}
+
+/// One berth call of `op`, timed.
+async fn one_berth(d: berth::Docker, op: Op) -> Result<u64, String> {
+    let t = Instant::now();
+    let r = match op {
+        Op::Ping => d.ping().await.map(|_| ()),
+        Op::Version => d.version().await.map(|_| ()),
+        Op::Info => d.info().await.map(|_| ()),
+    };
+    r.map(|()| nanos(t.elapsed())).map_err(|e| e.to_string())
+}
+
+/// One bollard call of `op`, timed.
+async fn one_bollard(d: bollard::Docker, op: Op) -> Result<u64, String> {
+    let t = Instant::now();
+    let r = match op {
+        Op::Ping => d.ping().await.map(|_| ()),
+        Op::Version => d.version().await.map(|_| ()),
+        Op::Info => d.info().await.map(|_| ()),
+    };
+    r.map(|()| nanos(t.elapsed())).map_err(|e| e.to_string())
 }

@@ -360,15 +360,15 @@ fn error_inside_a_200_stream_is_a_stream_error() {
 // --- every split gives the same items ----------------------------------------------
 
 /// A captured body's name, its bytes, and how to make a decoder for it.
-type Case = (&'static str, Vec<u8>, fn() -> Box<dyn Decoder<Item = Item>>);
+type Case = (&'static str, Vec<u8>, fn() -> Either);
 
 /// The JSON and mux bodies, with a fresh decoder for each.
 fn framed_bodies() -> Vec<Case> {
-    fn json() -> Box<dyn Decoder<Item = Item>> {
-        Box::new(Adapt(JsonStreamDecoder::new()))
+    fn json() -> Either {
+        Either::Json(JsonStreamDecoder::new())
     }
-    fn mux() -> Box<dyn Decoder<Item = Item>> {
-        Box::new(Adapt(MuxDecoder::new()))
+    fn mux() -> Either {
+        Either::Mux(MuxDecoder::new())
     }
     vec![
         ("version", parse_capture(VERSION).body(), json),
@@ -386,46 +386,34 @@ enum Item {
     Frame(Frame),
 }
 
-struct Adapt<D>(D);
+/// One of the two framed decoders, so the cases can share a loop.
+enum Either {
+    Json(JsonStreamDecoder),
+    Mux(MuxDecoder),
+}
 
-impl<D: Decoder> Decoder for Adapt<D>
-where
-    D::Item: Into<Item>,
-{
+impl Decoder for Either {
     type Item = Item;
+
     fn push(&mut self, bytes: &[u8]) {
-        self.0.push(bytes);
+        match self {
+            Either::Json(d) => d.push(bytes),
+            Either::Mux(d) => d.push(bytes),
+        }
     }
+
     fn next(&mut self) -> Result<Option<Item>> {
-        Ok(self.0.next()?.map(Into::into))
+        Ok(match self {
+            Either::Json(d) => d.next()?.map(Item::Json),
+            Either::Mux(d) => d.next()?.map(Item::Frame),
+        })
     }
+
     fn finish(&mut self) -> Result<Option<Item>> {
-        Ok(self.0.finish()?.map(Into::into))
-    }
-}
-
-impl From<Value> for Item {
-    fn from(v: Value) -> Item {
-        Item::Json(v)
-    }
-}
-
-impl From<Frame> for Item {
-    fn from(f: Frame) -> Item {
-        Item::Frame(f)
-    }
-}
-
-impl<D: Decoder + ?Sized> Decoder for Box<D> {
-    type Item = D::Item;
-    fn push(&mut self, bytes: &[u8]) {
-        (**self).push(bytes);
-    }
-    fn next(&mut self) -> Result<Option<D::Item>> {
-        (**self).next()
-    }
-    fn finish(&mut self) -> Result<Option<D::Item>> {
-        (**self).finish()
+        Ok(match self {
+            Either::Json(d) => d.finish()?.map(Item::Json),
+            Either::Mux(d) => d.finish()?.map(Item::Frame),
+        })
     }
 }
 

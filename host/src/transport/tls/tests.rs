@@ -55,12 +55,19 @@ fn settings(ca: Option<&str>, client: bool, verify: bool) -> TlsSettings {
     }
 }
 
-fn scratch(name: &str, content: &[u8]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("berth-tls-unit-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    let p = dir.join(name);
+/// A file for one test, removed when dropped.
+struct Scratch(PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+fn scratch(name: &str, content: &[u8]) -> Scratch {
+    let p = std::env::temp_dir().join(format!("berth-tls-unit-{}-{name}", std::process::id()));
     std::fs::write(&p, content).expect("write scratch file");
-    p
+    Scratch(p)
 }
 
 fn config_err(s: &TlsSettings) -> TlsConfigError {
@@ -129,19 +136,19 @@ fn missing_files_are_named() {
 fn garbage_and_broken_pem() {
     let garbage = scratch("garbage.pem", b"this is not a certificate\n");
     let s = TlsSettings {
-        ca: Some(garbage.clone()),
+        ca: Some(garbage.0.clone()),
         ..settings(None, false, true)
     };
     let e = config_err(&s);
     assert!(matches!(e, TlsConfigError::NoCertificate { .. }), "{e:?}");
     assert!(e.to_string().contains("contains no PEM certificate"), "{e}");
     assert!(
-        e.to_string().contains(&garbage.display().to_string()),
+        e.to_string().contains(&garbage.0.display().to_string()),
         "{e}"
     );
 
     let s = TlsSettings {
-        client_cert: Some((garbage.clone(), file("key.pem"))),
+        client_cert: Some((garbage.0.clone(), file("key.pem"))),
         ..settings(None, false, false)
     };
     assert!(matches!(
@@ -154,7 +161,7 @@ fn garbage_and_broken_pem() {
 
     let truncated = scratch("truncated.pem", b"-----BEGIN CERTIFICATE-----\nMIIB\n");
     let s = TlsSettings {
-        ca: Some(truncated.clone()),
+        ca: Some(truncated.0.clone()),
         ..settings(None, false, true)
     };
     let e = config_err(&s);
@@ -166,7 +173,7 @@ fn garbage_and_broken_pem() {
         b"-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n",
     );
     let s = TlsSettings {
-        ca: Some(bad_b64),
+        ca: Some(bad_b64.0.clone()),
         ..settings(None, false, true)
     };
     assert!(matches!(config_err(&s), TlsConfigError::BadPem { .. }));
@@ -207,7 +214,7 @@ fn key_problems() {
         b"-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n",
     );
     let s = TlsSettings {
-        client_cert: Some((file("cert.pem"), encrypted)),
+        client_cert: Some((file("cert.pem"), encrypted.0.clone())),
         ..settings(None, false, false)
     };
     let e = config_err(&s);
