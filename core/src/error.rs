@@ -298,7 +298,10 @@ impl fmt::Display for Error {
                 message,
                 code: Some(c),
             } => write!(f, "error in stream (code {c}): {message}"),
-            Error::Stream { message, code: None } => write!(f, "error in stream: {message}"),
+            Error::Stream {
+                message,
+                code: None,
+            } => write!(f, "error in stream: {message}"),
             Error::InvalidArgument(m) => write!(f, "invalid argument: {m}"),
             Error::Decode(m) => write!(f, "cannot decode the daemon's answer: {m}"),
             Error::Protocol(m) => write!(f, "protocol error: {m}"),

@@ -42,9 +42,8 @@ pub struct Typed<T> {
 impl<T: DeserializeOwned> Typed<T> {
     /// Decodes a JSON body.
     pub fn from_slice(body: &[u8]) -> Result<Typed<T>> {
-        let attrs: Value = serde_json::from_slice(body).map_err(|e| {
-            Error::Decode(format!("body is not JSON ({e}): {}", excerpt(body)))
-        })?;
+        let attrs: Value = serde_json::from_slice(body)
+            .map_err(|e| Error::Decode(format!("body is not JSON ({e}): {}", excerpt(body))))?;
         Typed::from_value(attrs)
     }
 
@@ -218,7 +217,10 @@ mod tests {
     fn wrong_type_in_array_element_drops_element() {
         let raw = serde_json::json!({ "Id": "x", "Args": ["a", 5, "b"] });
         let t: Typed<ContainerInspectResponse> = Typed::from_value(raw).expect("lenient");
-        assert_eq!(t.args.as_deref(), Some(&["a".to_string(), "b".to_string()][..]));
+        assert_eq!(
+            t.args.as_deref(),
+            Some(&["a".to_string(), "b".to_string()][..])
+        );
         assert_eq!(t.unread, vec!["Args[1]".to_string()]);
     }
 

@@ -295,7 +295,10 @@ mod tests {
         assert!(f.add_pair("novalue").is_err());
         assert!(f.add_pair("=x").is_err());
         let q = Query::new().filters(&f).finish();
-        assert_eq!(q, "?filters=%7B%22label%22%3A%5B%22a%3Db%22%2C%22c%22%5D%7D");
+        assert_eq!(
+            q,
+            "?filters=%7B%22label%22%3A%5B%22a%3Db%22%2C%22c%22%5D%7D"
+        );
         assert_eq!(Query::new().filters(&Filters::new()).finish(), "");
     }
 

@@ -104,7 +104,7 @@ mod tests {
 
     #[test]
     fn parses_and_orders_numerically() {
-        let v = |s: &str| s.parse::<ApiVersion>().unwrap();
+        let v = |s: &str| s.parse::<ApiVersion>().expect("valid");
         assert!(v("1.9") < v("1.10"));
         assert!(v("1.10") < v("1.100"));
         assert_eq!(v("v1.41"), ApiVersion::new(1, 41));
@@ -116,14 +116,14 @@ mod tests {
     #[test]
     fn negotiation_clamps() {
         assert_eq!(
-            ApiVersion::negotiate(ApiVersion::new(1, 41)).unwrap(),
+            ApiVersion::negotiate(ApiVersion::new(1, 41)).expect("valid"),
             ApiVersion::new(1, 41)
         );
         assert_eq!(
-            ApiVersion::negotiate(ApiVersion::new(1, 99)).unwrap(),
+            ApiVersion::negotiate(ApiVersion::new(1, 99)).expect("valid"),
             ApiVersion::MAX
         );
-        let e = ApiVersion::negotiate(ApiVersion::new(1, 12)).unwrap_err();
+        let e = ApiVersion::negotiate(ApiVersion::new(1, 12)).expect_err("invalid");
         assert!(e.to_string().contains("1.12") && e.to_string().contains("1.24"));
     }
 
@@ -131,8 +131,12 @@ mod tests {
     fn require_names_both_versions() {
         let e = ApiVersion::new(1, 30)
             .require(ApiVersion::new(1, 35), "container logs (until)")
-            .unwrap_err();
+            .expect_err("invalid");
         assert!(matches!(e, Error::UnsupportedApiVersion { .. }));
-        assert!(ApiVersion::new(1, 41).require(ApiVersion::new(1, 35), "x").is_ok());
+        assert!(
+            ApiVersion::new(1, 41)
+                .require(ApiVersion::new(1, 35), "x")
+                .is_ok()
+        );
     }
 }

@@ -106,10 +106,7 @@ impl Docker {
     }
 
     /// See [`crate::Docker::events`].
-    pub fn events(
-        &self,
-        options: &Events,
-    ) -> Result<Iter<<Events as StreamEndpoint>::Decoder>> {
+    pub fn events(&self, options: &Events) -> Result<Iter<<Events as StreamEndpoint>::Decoder>> {
         self.stream(options)
     }
 }
@@ -122,7 +119,9 @@ pub struct Iter<D> {
 
 impl<D> std::fmt::Debug for Iter<D> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Iter").field("stream", &self.stream).finish()
+        f.debug_struct("Iter")
+            .field("stream", &self.stream)
+            .finish()
     }
 }
 

@@ -46,13 +46,31 @@ fn human_output_names_the_server() {
 
 #[test]
 fn events_with_until_ends_and_prints_json_lines() {
-    let id = docker_cli(&["create", "--label", "berth.test=1", "busybox:berth-test", "true"]);
+    let id = docker_cli(&[
+        "create",
+        "--label",
+        "berth.test=1",
+        "busybox:berth-test",
+        "true",
+    ]);
     docker_cli(&["rm", &id]);
     let out = berth(&[
-        "events", "--json", "--since", "5m", "--until", "0s", "--filter", "type=container",
-        "--filter", &format!("container={id}"),
+        "events",
+        "--json",
+        "--since",
+        "5m",
+        "--until",
+        "0s",
+        "--filter",
+        "type=container",
+        "--filter",
+        &format!("container={id}"),
     ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let actions: Vec<String> = String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(|l| {
@@ -69,7 +87,10 @@ fn no_daemon_is_one_line_and_exit_code_1() {
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.trim_end().lines().count(), 1, "{err}");
-    assert!(err.contains("unix:///nonexistent/docker.sock") && err.contains("DOCKER_HOST"), "{err}");
+    assert!(
+        err.contains("unix:///nonexistent/docker.sock") && err.contains("DOCKER_HOST"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -5,8 +5,8 @@
 //! (`core/testdata/*.http`); in `Proxy` mode every byte goes to and from the real daemon.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

@@ -54,12 +54,23 @@ async fn docker_host_wins_over_contexts() {
 async fn current_context_from_config_json_is_used() {
     let fake = ping_daemon().await;
     let cfg = TempDir::new("cfg");
-    std::fs::write(cfg.0.join("config.json"), r#"{"currentContext":"berth-ctx"}"#).expect("cfg");
+    std::fs::write(
+        cfg.0.join("config.json"),
+        r#"{"currentContext":"berth-ctx"}"#,
+    )
+    .expect("cfg");
     write_context(&cfg.0, "berth-ctx", &fake.url());
-    let b = DockerBuilder::from_vars(vars(&[("DOCKER_CONFIG", cfg.0.to_str().expect("utf8"))]), None)
-        .expect("builder");
+    let b = DockerBuilder::from_vars(
+        vars(&[("DOCKER_CONFIG", cfg.0.to_str().expect("utf8"))]),
+        None,
+    )
+    .expect("builder");
     assert_eq!(b.url(), fake.url());
-    b.build().expect("client").ping().await.expect("ping via context");
+    b.build()
+        .expect("client")
+        .ping()
+        .await
+        .expect("ping via context");
     assert_eq!(fake.accepted(), 1);
 }
 

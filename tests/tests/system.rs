@@ -64,10 +64,9 @@ async fn df_lists_the_test_image() {
     let df = d.df().await.expect("df");
     let images = df.images.as_ref().expect("images (API < 1.52 shape)");
     assert!(
-        images.iter().any(|i| i
-            .repo_tags
+        images
             .iter()
-            .any(|t| t == "busybox:berth-test")),
+            .any(|i| i.repo_tags.iter().any(|t| t == "busybox:berth-test")),
         "df lists busybox:berth-test: {:?}",
         df.attrs["Images"]
     );
@@ -80,7 +79,15 @@ async fn events_replay_and_end_at_until() {
     let since = berth::timestamp(SystemTime::now() - Duration::from_secs(1)).expect("ts");
     let name = unique("events");
     let label = format!("{TEST_LABEL}=1");
-    let id = docker_cli(&["create", "--label", &label, "--name", &name, "busybox:berth-test", "true"]);
+    let id = docker_cli(&[
+        "create",
+        "--label",
+        &label,
+        "--name",
+        &name,
+        "busybox:berth-test",
+        "true",
+    ]);
     docker_cli(&["rm", &id]);
     let until = berth::timestamp(SystemTime::now() + Duration::from_secs(1)).expect("ts");
 
@@ -115,7 +122,15 @@ async fn events_stream_live_events_with_typed_actor() {
     };
     let mut stream = d.events(&opts).await.expect("events");
     let label = format!("{TEST_LABEL}.live={name}");
-    let id = docker_cli(&["create", "--label", &label, "--label", "berth.test=1", "busybox:berth-test", "true"]);
+    let id = docker_cli(&[
+        "create",
+        "--label",
+        &label,
+        "--label",
+        "berth.test=1",
+        "busybox:berth-test",
+        "true",
+    ]);
     let ev = tokio::time::timeout(Duration::from_secs(30), stream.next())
         .await
         .expect("an event arrives")
@@ -153,7 +168,10 @@ async fn pinned_old_version_is_used_on_the_wire() {
         .api_version(berth::ApiVersion::new(1, 24))
         .build()
         .expect("client");
-    assert_eq!(d.api_version().await.expect("pinned"), berth::ApiVersion::new(1, 24));
+    assert_eq!(
+        d.api_version().await.expect("pinned"),
+        berth::ApiVersion::new(1, 24)
+    );
     // df needs 1.25: refused locally, naming both versions.
     let e = d.df().await.expect_err("df needs 1.25");
     let msg = e.to_string();

@@ -39,7 +39,11 @@ async fn hundred_sequential_requests_use_one_connection() {
     for _ in 0..100 {
         d.version().await.expect("version through the proxy");
     }
-    assert_eq!(proxy.accepted(), 1, "keep-alive: one connection for 100 calls");
+    assert_eq!(
+        proxy.accepted(),
+        1,
+        "keep-alive: one connection for 100 calls"
+    );
 }
 
 #[tokio::test]
@@ -66,8 +70,14 @@ async fn missing_socket_names_the_address_and_what_to_do() {
     let e = d.ping().await.expect_err("no daemon there");
     assert_eq!(e.category(), Category::Transport, "{e:?}");
     let msg = e.to_string();
-    assert!(msg.contains("unix:///nonexistent/berth/docker.sock"), "{msg}");
-    assert!(msg.contains("dockerd") && msg.contains("DOCKER_HOST"), "{msg}");
+    assert!(
+        msg.contains("unix:///nonexistent/berth/docker.sock"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("dockerd") && msg.contains("DOCKER_HOST"),
+        "{msg}"
+    );
 }
 
 #[tokio::test]

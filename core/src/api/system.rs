@@ -336,7 +336,9 @@ mod tests {
     #[test]
     fn ping_rejects_non_docker_and_bad_version() {
         let h = HeaderMap::new();
-        let e = Ping.parse(resp(200, &h, b"<html>")).expect_err("not docker");
+        let e = Ping
+            .parse(resp(200, &h, b"<html>"))
+            .expect_err("not docker");
         assert!(matches!(e, Error::Protocol(_)));
         let mut h = HeaderMap::new();
         h.insert("api-version", "garbage".parse().expect("header"));
@@ -359,7 +361,11 @@ mod tests {
         );
         let h = HeaderMap::new();
         let v = Version::default()
-            .parse(resp(200, &h, br#"{"Version":"20.10.24","ApiVersion":"1.41"}"#))
+            .parse(resp(
+                200,
+                &h,
+                br#"{"Version":"20.10.24","ApiVersion":"1.41"}"#,
+            ))
             .expect("version");
         assert_eq!(api_version_of(&v).expect("api"), V41);
         assert_eq!(v.version.as_deref(), Some("20.10.24"));

@@ -92,7 +92,11 @@ async fn version(docker: &Docker, json: bool) -> berth::Result<()> {
     println!(" API version:      {api} (negotiated)");
     println!("Server: {}", docker.daemon_address());
     println!(" Version:          {}", s(&v.version));
-    println!(" API version:      {} (minimum {})", s(&v.api_version), s(&v.min_api_version));
+    println!(
+        " API version:      {} (minimum {})",
+        s(&v.api_version),
+        s(&v.min_api_version)
+    );
     println!(" Go version:       {}", s(&v.go_version));
     println!(" Git commit:       {}", s(&v.git_commit));
     println!(" OS/Arch:          {}/{}", s(&v.os), s(&v.arch));
@@ -121,10 +125,17 @@ async fn info(docker: &Docker, json: bool) -> berth::Result<()> {
     println!(" Images:             {}", n(i.images));
     println!(" Storage Driver:     {}", s(&i.driver));
     println!(" Logging Driver:     {}", s(&i.logging_driver));
-    println!(" Cgroup Driver:      {}", i.attrs["CgroupDriver"].as_str().unwrap_or("-"));
+    println!(
+        " Cgroup Driver:      {}",
+        i.attrs["CgroupDriver"].as_str().unwrap_or("-")
+    );
     println!(" Kernel Version:     {}", s(&i.kernel_version));
     println!(" Operating System:   {}", s(&i.operating_system));
-    println!(" OSType/Arch:        {}/{}", s(&i.os_type), s(&i.architecture));
+    println!(
+        " OSType/Arch:        {}/{}",
+        s(&i.os_type),
+        s(&i.architecture)
+    );
     println!(" CPUs:               {}", n(i.ncpu));
     println!(" Total Memory:       {}", human_bytes(n(i.mem_total)));
     println!(" Docker Root Dir:    {}", s(&i.docker_root_dir));
@@ -154,7 +165,8 @@ async fn df(docker: &Docker, json: bool) -> berth::Result<()> {
         .sum();
     let cache_size: i64 = cache.iter().filter_map(|b| b.size).sum();
     println!("{:<16}{:>8}{:>14}", "TYPE", "TOTAL", "SIZE");
-    let row = |name: &str, n: usize, size: i64| println!("{name:<16}{n:>8}{:>14}", human_bytes(size));
+    let row =
+        |name: &str, n: usize, size: i64| println!("{name:<16}{n:>8}{:>14}", human_bytes(size));
     row("Images", images, d.layers_size.unwrap_or(0));
     row("Containers", containers.len(), containers_size);
     row("Local Volumes", volumes.len(), volumes_size);
@@ -200,7 +212,9 @@ async fn events(
                 .unwrap_or_default();
             format!(
                 "{} {typ} {action} {id} ({attrs})",
-                ev.time_nano.or(ev.time.map(|t| t * 1_000_000_000)).unwrap_or(0)
+                ev.time_nano
+                    .or(ev.time.map(|t| t * 1_000_000_000))
+                    .unwrap_or(0)
             )
         };
         if writeln!(out, "{line}").and_then(|()| out.flush()).is_err() {
@@ -217,7 +231,11 @@ fn parse_time(s: &str) -> berth::Result<Timestamp> {
             "{s:?} is neither a Unix time nor a duration like 10m"
         )))
     };
-    if let Some((unit_idx, unit)) = s.char_indices().last().filter(|(_, c)| c.is_ascii_alphabetic()) {
+    if let Some((unit_idx, unit)) = s
+        .char_indices()
+        .last()
+        .filter(|(_, c)| c.is_ascii_alphabetic())
+    {
         let n: u64 = s[..unit_idx].parse().map_err(|_| bad())?;
         let secs = match unit {
             's' => n,
@@ -235,7 +253,10 @@ fn parse_time(s: &str) -> berth::Result<Timestamp> {
         }
         None => (s, 0),
     };
-    Ok(Timestamp::from_unix_nanos(secs.parse().map_err(|_| bad())?, nanos))
+    Ok(Timestamp::from_unix_nanos(
+        secs.parse().map_err(|_| bad())?,
+        nanos,
+    ))
 }
 
 fn human_bytes(n: i64) -> String {
@@ -246,5 +267,9 @@ fn human_bytes(n: i64) -> String {
         v /= 1000.0;
         u += 1;
     }
-    if u == 0 { format!("{n}B") } else { format!("{v:.3}{}", UNITS[u]) }
+    if u == 0 {
+        format!("{n}B")
+    } else {
+        format!("{v:.3}{}", UNITS[u])
+    }
 }

@@ -219,9 +219,8 @@ impl DockerBuilder {
                     verify: true,
                     server_name: None,
                 });
-                let config = crate::transport::tls_client_config(&settings).map_err(|e| {
-                    Error::from(berth_core::Error::InvalidArgument(e.to_string()))
-                })?;
+                let config = crate::transport::tls_client_config(&settings)
+                    .map_err(|e| Error::from(berth_core::Error::InvalidArgument(e.to_string())))?;
                 Target::Tls {
                     server_name: settings.server_name.clone().unwrap_or_else(|| host.clone()),
                     host,

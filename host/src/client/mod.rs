@@ -54,7 +54,10 @@ impl fmt::Debug for Docker {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Docker")
             .field("transport", &self.inner.transport)
-            .field("api", &self.inner.negotiated.get().or(self.inner.pinned.as_ref()))
+            .field(
+                "api",
+                &self.inner.negotiated.get().or(self.inner.pinned.as_ref()),
+            )
             .finish()
     }
 }
@@ -140,12 +143,18 @@ impl Docker {
     }
 
     async fn negotiate(&self) -> Result<ApiVersion> {
-        let ping = self.call(&Ping, ApiVersion::MAX, CallTimeout::Default).await?;
+        let ping = self
+            .call(&Ping, ApiVersion::MAX, CallTimeout::Default)
+            .await?;
         let server = match ping.api_version {
             Some(v) => v,
             None => {
                 let v = self
-                    .call(&Version { versioned: false }, ApiVersion::MAX, CallTimeout::Default)
+                    .call(
+                        &Version { versioned: false },
+                        ApiVersion::MAX,
+                        CallTimeout::Default,
+                    )
                     .await?;
                 api_version_of(&v)?
             }
@@ -187,13 +196,19 @@ impl Docker {
 
     /// Runs a streaming endpoint; the answer's items arrive through the returned stream.
     /// Streams have no idle timeout: an event stream may be silent for hours.
-    pub async fn stream<E: StreamEndpoint>(&self, endpoint: &E) -> Result<DecodedStream<E::Decoder>> {
+    pub async fn stream<E: StreamEndpoint>(
+        &self,
+        endpoint: &E,
+    ) -> Result<DecodedStream<E::Decoder>> {
         let api = self.api_version().await?;
         let head = endpoint.request(api)?;
         let res = self.send(head, None, CallTimeout::None).await?;
         let status = res.status.as_u16();
         if !res.status.is_success() {
-            let body = res.body.collect_limited(crate::transport::ERROR_BODY_LIMIT).await?;
+            let body = res
+                .body
+                .collect_limited(crate::transport::ERROR_BODY_LIMIT)
+                .await?;
             return Err(berth_core::Error::from_response(status, &body).into());
         }
         let decoder = endpoint.decoder(status, &res.headers)?;
@@ -232,12 +247,10 @@ impl Docker {
                 content_type: "application/json",
                 bytes,
             },
-            (RequestBody::Stream { content_type }, Some(stream)) => {
-                OutgoingBody::Stream {
-                    content_type,
-                    stream,
-                }
-            }
+            (RequestBody::Stream { content_type }, Some(stream)) => OutgoingBody::Stream {
+                content_type,
+                stream,
+            },
             (RequestBody::Stream { content_type }, None) => OutgoingBody::Full {
                 content_type,
                 bytes: Bytes::new(),
@@ -254,10 +267,9 @@ impl Docker {
         let (head_timeout, idle_timeout) = match timeout {
             CallTimeout::Default => (t.response_head, t.idle_read),
             CallTimeout::None => (None, None),
-            CallTimeout::Extended(d) => (
-                t.response_head.map(|x| x + d),
-                t.idle_read.map(|x| x + d),
-            ),
+            CallTimeout::Extended(d) => {
+                (t.response_head.map(|x| x + d), t.idle_read.map(|x| x + d))
+            }
         };
         Ok(WireRequest {
             method: head.method,
@@ -271,6 +283,7 @@ impl Docker {
 
     /// `GET /_ping`: is the daemon alive? Also reports its API version and OS.
     pub async fn ping(&self) -> Result<PingInfo> {
-        self.call(&Ping, ApiVersion::MAX, CallTimeout::Default).await
+        self.call(&Ping, ApiVersion::MAX, CallTimeout::Default)
+            .await
     }
 }

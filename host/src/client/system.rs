@@ -56,7 +56,9 @@ pub fn timestamp(t: SystemTime) -> Result<Timestamp> {
         ))
     })?;
     let secs = i64::try_from(d.as_secs()).map_err(|_| {
-        Error::from(berth_core::Error::InvalidArgument("time too far in the future".into()))
+        Error::from(berth_core::Error::InvalidArgument(
+            "time too far in the future".into(),
+        ))
     })?;
     Ok(Timestamp::from_unix_nanos(secs, d.subsec_nanos()))
 }

@@ -192,7 +192,6 @@ impl ResponseBody {
     }
 }
 
-
 impl Stream for ResponseBody {
     type Item = Result<Bytes>;
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Bytes>>> {

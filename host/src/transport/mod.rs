@@ -205,7 +205,11 @@ impl HttpTransport {
         Ok((request, ctx))
     }
 
-    async fn roundtrip(&self, request: Request<OutgoingBodyBox>, ctx: &Ctx) -> Result<hyper::Response<hyper::body::Incoming>> {
+    async fn roundtrip(
+        &self,
+        request: Request<OutgoingBodyBox>,
+        ctx: &Ctx,
+    ) -> Result<hyper::Response<hyper::body::Incoming>> {
         let fut = self.client.request(request);
         let res = match ctx.head_timeout {
             Some(t) => match tokio::time::timeout(t, fut).await {

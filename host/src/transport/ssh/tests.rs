@@ -111,30 +111,3 @@ async fn read_eof_before_data_is_an_error_with_stderr() {
     let e = s.write_all(b"x").await.expect_err("after shutdown");
     assert_eq!(e.kind(), io::ErrorKind::NotConnected);
 }
-
-/// A real sshd: start it with `tests/engine/sshd.sh DIR`, then
-/// `BERTH_SSH_CONFIG=DIR/ssh_config cargo test -p berth-host -- --ignored ssh_dial_stdio`.
-#[tokio::test]
-#[ignore = "needs the sshd of tests/engine/sshd.sh; set BERTH_SSH_CONFIG=DIR/ssh_config"]
-async fn ssh_dial_stdio_ping() {
-    let config =
-        std::env::var("BERTH_SSH_CONFIG").expect("BERTH_SSH_CONFIG=DIR/ssh_config of sshd.sh");
-    let args = strings(&["-F", &config]);
-    for _ in 0..2 {
-        let mut s = connect(None, "berth-ssh-test", 22, &args)
-            .await
-            .expect("ssh starts");
-        s.write_all(b"GET /_ping HTTP/1.1\r\nHost: localhost\r\n\r\n")
-            .await
-            .expect("write");
-        // Closing stdin ends the request side; dial-stdio passes the half-close on and
-        // the daemon still answers before the stream ends.
-        s.shutdown().await.expect("shutdown");
-        let mut out = Vec::new();
-        s.read_to_end(&mut out).await.expect("read");
-        let text = String::from_utf8_lossy(&out);
-        assert!(text.starts_with("HTTP/1.1 200 OK"), "{text}");
-        assert!(text.contains("Api-Version: "), "{text}");
-        assert!(text.ends_with("\r\n\r\nOK"), "{text}");
-    }
-}
