@@ -12,7 +12,7 @@ use http::HeaderMap;
 
 use crate::error::{Error, Result};
 use crate::request::RequestHead;
-use crate::stream::Decoder;
+use crate::stream::{Decoder, OutputDecoder};
 use crate::version::ApiVersion;
 
 /// A complete response as received by the transport.
@@ -63,4 +63,24 @@ pub trait StreamEndpoint {
     /// never reach this: the host reads their body and maps it with
     /// [`Error::from_response`].
     fn decoder(&self, status: u16, headers: &HeaderMap) -> Result<Self::Decoder>;
+}
+
+/// An operation whose response body is opaque bytes (tar archives) handed to the
+/// caller as they arrive; only the response head is parsed.
+pub trait DownloadEndpoint {
+    /// What the response head tells (e.g. the stat of an archived path).
+    type Meta;
+    /// The request to send with API version `api`.
+    fn request(&self, api: ApiVersion) -> Result<RequestHead>;
+    /// Reads the head of a successful (2xx) response.
+    fn meta(&self, status: u16, headers: &HeaderMap) -> Result<Self::Meta>;
+}
+
+/// An operation that upgrades the connection to a raw duplex pipe carrying container
+/// output (multiplexed or raw) one way and stdin the other (attach, exec start).
+pub trait UpgradeEndpoint {
+    /// The request to send with API version `api` (the host adds the upgrade headers).
+    fn request(&self, api: ApiVersion) -> Result<RequestHead>;
+    /// The decoder for the output, from the upgrade response's headers.
+    fn decoder(&self, headers: &HeaderMap) -> OutputDecoder;
 }

@@ -28,7 +28,9 @@ pub use berth_core::model::Typed;
 pub use berth_core::models;
 pub use berth_core::{ApiVersion, Category};
 pub use client::system::{EventStream, timestamp};
-pub use client::{CallTimeout, DecodedStream, Docker, DockerBuilder};
+pub use client::{
+    CallTimeout, DecodedStream, Docker, DockerBuilder, Output, OutputStream, Session, SessionInput,
+};
 pub use error::{Error, Result};
 
 /// berth-core, for endpoint types, decoders and options.

@@ -1,6 +1,7 @@
 //! The async Docker client.
 
 mod builder;
+mod session;
 mod stream;
 pub(crate) mod system;
 
@@ -13,14 +14,17 @@ use tokio::sync::OnceCell;
 
 use berth_core::ApiVersion;
 use berth_core::api::system::{Ping, PingInfo, Version, api_version_of};
-use berth_core::endpoint::{Endpoint, Response, StreamEndpoint};
+use berth_core::endpoint::{DownloadEndpoint, Endpoint, Response, StreamEndpoint, UpgradeEndpoint};
 use berth_core::request::{RequestBody, RequestHead};
 
 pub use builder::DockerBuilder;
+pub use session::{Output, OutputStream, Session, SessionInput};
 pub use stream::DecodedStream;
 
 use crate::error::{Error, Result};
-use crate::transport::{OutgoingBody, Timeouts, Transport, WireRequest, WireResponse};
+use crate::transport::{
+    ByteStream, OutgoingBody, ResponseBody, Timeouts, Transport, WireRequest, WireResponse,
+};
 
 /// Whole bodies larger than this are refused (inspect/list answers are far smaller).
 const MAX_JSON_BODY: usize = 256 << 20;
@@ -72,6 +76,9 @@ pub enum CallTimeout {
     None,
     /// The client's timeouts extended by this much (`stop`/`restart` grace periods).
     Extended(std::time::Duration),
+    /// The response-head timeout, but no idle timeout: the body is a stream that may
+    /// pause for as long as it likes (logs, events, downloads, attach).
+    Stream,
 }
 
 impl Docker {
@@ -267,6 +274,7 @@ impl Docker {
         let (head_timeout, idle_timeout) = match timeout {
             CallTimeout::Default => (t.response_head, t.idle_read),
             CallTimeout::None => (None, None),
+            CallTimeout::Stream => (t.response_head, None),
             CallTimeout::Extended(d) => {
                 (t.response_head.map(|x| x + d), t.idle_read.map(|x| x + d))
             }
@@ -281,9 +289,61 @@ impl Docker {
         })
     }
 
+    /// Runs an endpoint whose response body is opaque bytes (tar archives): returns what
+    /// the response head says and the body, streamed with backpressure.
+    pub async fn download<E: DownloadEndpoint>(
+        &self,
+        endpoint: &E,
+    ) -> Result<(E::Meta, ResponseBody)> {
+        let api = self.api_version().await?;
+        let res = self
+            .send(endpoint.request(api)?, None, CallTimeout::Stream)
+            .await?;
+        let res = error_for_status(res).await?;
+        let meta = endpoint.meta(res.status.as_u16(), &res.headers)?;
+        Ok((meta, res.body))
+    }
+
+    /// Runs an endpoint whose request body is streamed by the caller (tar uploads).
+    pub async fn upload<E: Endpoint>(&self, endpoint: &E, body: ByteStream) -> Result<E::Output> {
+        let api = self.api_version().await?;
+        let head = endpoint.request(api)?;
+        let res = self.send(head, Some(body), CallTimeout::Stream).await?;
+        let status = res.status.as_u16();
+        let bytes = res.body.collect_limited(MAX_JSON_BODY).await?;
+        Ok(endpoint.parse(Response {
+            status,
+            headers: &res.headers,
+            body: &bytes,
+        })?)
+    }
+
+    /// Runs an endpoint that upgrades the connection (attach, exec start): returns the
+    /// duplex session carrying stdin and the decoded output.
+    pub async fn upgrade<E: UpgradeEndpoint>(&self, endpoint: &E) -> Result<Session> {
+        let api = self.api_version().await?;
+        let request = self.wire(endpoint.request(api)?, None, CallTimeout::Stream)?;
+        let (res, duplex) = self.inner.transport.upgrade(request).await?;
+        Ok(Session::new(duplex, endpoint.decoder(&res.headers)))
+    }
+
     /// `GET /_ping`: is the daemon alive? Also reports its API version and OS.
     pub async fn ping(&self) -> Result<PingInfo> {
         self.call(&Ping, ApiVersion::MAX, CallTimeout::Default)
             .await
     }
+}
+
+/// Passes a 2xx response through; reads an error response's body into the daemon's
+/// categorised error.
+async fn error_for_status(res: WireResponse) -> Result<WireResponse> {
+    if res.status.is_success() {
+        return Ok(res);
+    }
+    let status = res.status.as_u16();
+    let body = res
+        .body
+        .collect_limited(crate::transport::ERROR_BODY_LIMIT)
+        .await?;
+    Err(berth_core::Error::from_response(status, &body).into())
 }

@@ -56,8 +56,18 @@ impl<D: Decoder> DecodedStream<D> {
             match self.state {
                 State::Done => return Poll::Ready(None),
                 State::Finishing => {
-                    self.state = State::Done;
-                    return Poll::Ready(self.decoder.finish().map_err(Into::into).transpose());
+                    // finish() yields what is left one item per call, then Ok(None).
+                    return Poll::Ready(match self.decoder.finish() {
+                        Ok(Some(item)) => Some(Ok(item)),
+                        Ok(None) => {
+                            self.state = State::Done;
+                            None
+                        }
+                        Err(e) => {
+                            self.state = State::Done;
+                            Some(Err(e.into()))
+                        }
+                    });
                 }
                 State::Reading => {}
             }

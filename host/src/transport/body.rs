@@ -282,3 +282,29 @@ impl AsyncWrite for Duplex {
         Pin::new(&mut self.get_mut().io).poll_shutdown(cx)
     }
 }
+
+/// A [`ByteStream`] reading `reader` in 64 KiB chunks (uploads from files or pipes).
+pub fn reader_stream<R>(reader: R) -> ByteStream
+where
+    R: AsyncRead + Send + 'static,
+{
+    let state = (Box::pin(reader), vec![0u8; 64 * 1024]);
+    Box::pin(futures_util::stream::try_unfold(
+        state,
+        |(mut reader, mut buf)| async move {
+            use tokio::io::AsyncReadExt as _;
+            let n = reader.read(&mut buf).await?;
+            if n == 0 {
+                return Ok(None);
+            }
+            let chunk = Bytes::copy_from_slice(&buf[..n]);
+            Ok(Some((chunk, (reader, buf))))
+        },
+    ))
+}
+
+/// A [`ByteStream`] of one in-memory body.
+pub fn bytes_stream(bytes: impl Into<Bytes>) -> ByteStream {
+    let b: Bytes = bytes.into();
+    Box::pin(futures_util::stream::once(async move { Ok(b) }))
+}

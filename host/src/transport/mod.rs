@@ -24,7 +24,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 
 pub(crate) use body::ERROR_BODY_LIMIT;
-pub use body::{ByteStream, Duplex, OutgoingBody, ResponseBody};
+pub use body::{ByteStream, Duplex, OutgoingBody, ResponseBody, bytes_stream, reader_stream};
 pub use connector::Target;
 pub use ssh::SshStream;
 pub use tls::{TlsConfigError, TlsSettings, client_config as tls_client_config};
