@@ -17,7 +17,10 @@ use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::Sleep;
 
+use std::sync::Arc;
+
 use super::Ctx;
+use super::pool::{Live, Pool};
 use crate::error::{Error, Result};
 
 /// Error bodies are short; cap what is read of one.
@@ -60,6 +63,21 @@ impl fmt::Debug for OutgoingBody {
 }
 
 impl OutgoingBody {
+    /// A copy of an in-memory body (for a retry); `None` for a stream.
+    pub(crate) fn try_clone(&self) -> Option<OutgoingBody> {
+        match self {
+            OutgoingBody::Empty => Some(OutgoingBody::Empty),
+            OutgoingBody::Full {
+                content_type,
+                bytes,
+            } => Some(OutgoingBody::Full {
+                content_type,
+                bytes: bytes.clone(),
+            }),
+            OutgoingBody::Stream { .. } => None,
+        }
+    }
+
     pub(crate) fn into_box_body(
         self,
         builder: &mut http::request::Builder,
@@ -95,6 +113,9 @@ impl OutgoingBody {
 /// Dropping it before the end closes the connection (it is not returned to the pool).
 pub struct ResponseBody {
     incoming: Incoming,
+    /// The connection this body arrives on (driven while reading), and the pool it
+    /// returns to once the body was read to the end.
+    live: Option<(Live, Arc<Pool>)>,
     ctx: Ctx,
     idle: Option<Pin<Box<Sleep>>>,
     done: bool,
@@ -110,9 +131,14 @@ impl fmt::Debug for ResponseBody {
 }
 
 impl ResponseBody {
-    pub(crate) fn new(incoming: Incoming, ctx: Ctx) -> ResponseBody {
+    pub(crate) fn new(
+        incoming: Incoming,
+        ctx: Ctx,
+        live: Option<(Live, Arc<Pool>)>,
+    ) -> ResponseBody {
         ResponseBody {
             incoming,
+            live,
             ctx,
             idle: None,
             done: false,
@@ -124,6 +150,10 @@ impl ResponseBody {
         loop {
             if self.done {
                 return Poll::Ready(None);
+            }
+            if let Some((live, _)) = &mut self.live {
+                // Errors of the connection surface through the body below.
+                let _ = live.poll_conn(cx);
             }
             match Pin::new(&mut self.incoming).poll_frame(cx) {
                 Poll::Ready(Some(Ok(frame))) => {
@@ -140,6 +170,9 @@ impl ResponseBody {
                 }
                 Poll::Ready(None) => {
                     self.done = true;
+                    if let Some((live, pool)) = self.live.take() {
+                        pool.checkin(live);
+                    }
                     return Poll::Ready(None);
                 }
                 Poll::Pending => {}

@@ -1,19 +1,15 @@
 //! Opening connections to the daemon: unix socket, TCP, TLS, SSH.
 
 use std::fmt;
-use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use hyper::Uri;
-use hyper_util::client::legacy::connect::{Connected, Connection};
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
-use tower_service::Service;
 
 use super::{ssh, tls};
 
@@ -108,6 +104,20 @@ impl fmt::Display for ConnectError {
     }
 }
 
+impl ConnectError {
+    /// The HTTP/1 handshake on a fresh connection failed.
+    pub(crate) fn handshake(connector: &Connector, e: hyper::Error) -> ConnectError {
+        ConnectError {
+            message: format!(
+                "cannot start HTTP on the connection to {}: {e}",
+                connector.target.display()
+            ),
+            timed_out: false,
+            source: std::io::Error::other(e),
+        }
+    }
+}
+
 impl std::error::Error for ConnectError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         Some(&self.source)
@@ -122,7 +132,7 @@ pub(crate) struct Connector {
 }
 
 impl Connector {
-    async fn open(self) -> Result<TokioIo<Conn>, ConnectError> {
+    pub(crate) async fn open(self) -> Result<TokioIo<Conn>, ConnectError> {
         let what = self.target.display();
         let fut = connect(&self.target);
         let conn = match tokio::time::timeout(self.connect_timeout, fut).await {
@@ -152,7 +162,8 @@ impl Connector {
 async fn connect(target: &Target) -> io::Result<Conn> {
     match target {
         Target::Unix(path) => {
-            let uri: Uri = hyperlocal::Uri::new(path, "/").into();
+            use tower_service::Service as _;
+            let uri: hyper::Uri = hyperlocal::Uri::new(path, "/").into();
             Ok(Conn::Unix(hyperlocal::UnixConnector.call(uri).await?))
         }
         Target::Tcp { host, port } => {
@@ -198,20 +209,6 @@ fn explain(what: &str, e: &io::Error) -> String {
     format!("cannot connect to the Docker daemon at {what}: {e}; {hint}")
 }
 
-impl Service<Uri> for Connector {
-    type Response = TokioIo<Conn>;
-    type Error = ConnectError;
-    type Future = Pin<Box<dyn Future<Output = Result<TokioIo<Conn>, ConnectError>> + Send>>;
-
-    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), ConnectError>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, _uri: Uri) -> Self::Future {
-        Box::pin(self.clone().open())
-    }
-}
-
 /// One open connection to the daemon.
 #[derive(Debug)]
 pub(crate) enum Conn {
@@ -219,12 +216,6 @@ pub(crate) enum Conn {
     Tcp(TcpStream),
     Tls(Box<tokio_rustls::client::TlsStream<TcpStream>>),
     Ssh(ssh::SshStream),
-}
-
-impl Connection for Conn {
-    fn connected(&self) -> Connected {
-        Connected::new()
-    }
 }
 
 macro_rules! each_conn {

@@ -9,6 +9,7 @@
 
 mod body;
 mod connector;
+mod pool;
 mod ssh;
 mod tls;
 
@@ -17,11 +18,10 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
-use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, Request, StatusCode, header};
-use http_body_util::combinators::UnsyncBoxBody;
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use std::sync::Arc;
+
+use hyper_util::rt::TokioIo;
 
 pub(crate) use body::ERROR_BODY_LIMIT;
 pub use body::{ByteStream, Duplex, OutgoingBody, ResponseBody, bytes_stream, reader_stream};
@@ -31,6 +31,8 @@ pub use tls::{TlsConfigError, TlsSettings, client_config as tls_client_config};
 
 use crate::error::{Error, Result};
 use connector::{ConnectError, Connector};
+pub use pool::PoolOptions;
+use pool::{Live, Pool, ReqBody, SendError};
 
 /// Timeouts of a transport (see the module docs). `None` disables one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,10 +102,10 @@ pub trait Transport: Send + Sync + fmt::Debug + 'static {
     fn describe(&self) -> String;
 }
 
-/// The standard transport: hyper's HTTP/1.1 client with a keep-alive connection pool.
+/// The standard transport: HTTP/1.1 over a keep-alive connection pool (see `pool`).
 #[derive(Clone)]
 pub struct HttpTransport {
-    client: Client<Connector, UnsyncBoxBody<Bytes, std::io::Error>>,
+    pool: Arc<Pool>,
     target: Target,
     host_header: HeaderValue,
     path_prefix: String,
@@ -120,30 +122,10 @@ impl fmt::Debug for HttpTransport {
     }
 }
 
-/// Pool sizing of an [`HttpTransport`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PoolOptions {
-    /// Idle connections kept per daemon. Default 32.
-    pub max_idle: usize,
-    /// How long an idle connection is kept. Default 90 s.
-    pub idle_timeout: Duration,
-}
-
-impl Default for PoolOptions {
-    fn default() -> PoolOptions {
-        PoolOptions {
-            max_idle: 32,
-            idle_timeout: Duration::from_secs(90),
-        }
-    }
-}
-
 impl HttpTransport {
     /// A pooled transport to `target`. `path_prefix` (from a `base_url` like
-    /// `tcp://h:2375/docker`) goes in front of every path.
-    ///
-    /// Must be called within a tokio runtime context (the pool spawns its connection
-    /// tasks there).
+    /// `tcp://h:2375/docker`) goes in front of every path. Nothing is connected until
+    /// the first request.
     pub fn new(
         target: Target,
         path_prefix: &str,
@@ -160,13 +142,8 @@ impl HttpTransport {
             target: target.clone(),
             connect_timeout: timeouts.connect,
         };
-        let client = Client::builder(TokioExecutor::new())
-            .pool_max_idle_per_host(pool.max_idle)
-            .pool_idle_timeout(pool.idle_timeout)
-            .pool_timer(hyper_util::rt::TokioTimer::new())
-            .build(connector);
         Ok(HttpTransport {
-            client,
+            pool: Pool::new(connector, pool),
             target,
             host_header,
             path_prefix: path_prefix.trim_end_matches('/').to_owned(),
@@ -179,86 +156,136 @@ impl HttpTransport {
         self.timeouts
     }
 
-    fn build(&self, req: WireRequest, upgrade: bool) -> Result<(Request<OutgoingBodyBox>, Ctx)> {
-        let uri = format!("http://localhost{}{}", self.path_prefix, req.path);
-        let mut builder = Request::builder().method(req.method.clone()).uri(&uri);
+    fn build(&self, req: WireRequest, upgrade: bool) -> Result<(Prepared, Ctx)> {
         let ctx = Ctx {
             what: format!("{} {}", req.method, req.path),
             head_timeout: req.head_timeout,
             idle_timeout: req.idle_timeout,
         };
-        if let Some(h) = builder.headers_mut() {
-            *h = req.headers;
-            h.insert(header::HOST, self.host_header.clone());
-            if upgrade {
-                h.insert(header::CONNECTION, HeaderValue::from_static("Upgrade"));
-                h.insert(header::UPGRADE, HeaderValue::from_static("tcp"));
-            }
+        let mut headers = req.headers;
+        headers.insert(header::HOST, self.host_header.clone());
+        if upgrade {
+            headers.insert(header::CONNECTION, HeaderValue::from_static("Upgrade"));
+            headers.insert(header::UPGRADE, HeaderValue::from_static("tcp"));
         }
-        let body = req.body.into_box_body(&mut builder);
-        let request = builder.body(body).map_err(|e| {
+        let uri = if self.path_prefix.is_empty() {
+            req.path
+        } else {
+            format!("{}{}", self.path_prefix, req.path)
+        };
+        let uri = uri.parse::<http::Uri>().map_err(|e| {
             Error::from(berth_core::Error::InvalidArgument(format!(
-                "cannot build request {}: {e}",
+                "cannot send {}: {e}",
                 ctx.what
             )))
         })?;
-        Ok((request, ctx))
+        Ok((
+            Prepared {
+                method: req.method,
+                uri,
+                headers,
+                body: Some(req.body),
+            },
+            ctx,
+        ))
     }
 
+    /// Sends a request and waits for its head. A pooled connection the daemon closed
+    /// meanwhile is retried once on a fresh connection when the body can be replayed.
     async fn roundtrip(
         &self,
-        request: Request<OutgoingBodyBox>,
+        mut prepared: Prepared,
         ctx: &Ctx,
-    ) -> Result<hyper::Response<hyper::body::Incoming>> {
-        let fut = self.client.request(request);
-        let res = match ctx.head_timeout {
+    ) -> Result<(hyper::Response<hyper::body::Incoming>, Live)> {
+        let fut = async {
+            let mut live = self.pool.checkout().await.map_err(connect_error)?;
+            loop {
+                let (request, replay) = prepared.request()?;
+                match live.send(request).await {
+                    Ok(res) => return Ok((res, live)),
+                    Err(e) if live.reused && replay.is_some() && e.is_stale_connection() => {
+                        prepared.body = replay;
+                        live = self.pool.connect().await.map_err(connect_error)?;
+                    }
+                    Err(e) => return Err(self.send_error(e, ctx)),
+                }
+            }
+        };
+        match ctx.head_timeout {
             Some(t) => match tokio::time::timeout(t, fut).await {
                 Ok(r) => r,
-                Err(_) => {
-                    return Err(Error::timeout(format!(
-                        "no response to {} from {} within {t:?}",
-                        ctx.what,
-                        self.target.display()
-                    )));
-                }
+                Err(_) => Err(Error::timeout(format!(
+                    "no response to {} from {} within {t:?}",
+                    ctx.what,
+                    self.target.display()
+                ))),
             },
             None => fut.await,
-        };
-        res.map_err(|e| self.client_error(e, ctx))
+        }
     }
 
-    fn client_error(&self, e: hyper_util::client::legacy::Error, ctx: &Ctx) -> Error {
-        let mut src: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(&e);
-        while let Some(s) = src {
-            if let Some(c) = s.downcast_ref::<ConnectError>() {
-                let kind = if c.timed_out {
-                    berth_core::Error::Timeout(c.message.clone())
-                } else {
-                    berth_core::Error::Transport(c.message.clone())
-                };
-                return Error::with_source(kind, e);
-            }
-            src = s.source();
-        }
-        let malformed = std::error::Error::source(&e)
-            .and_then(|s| s.downcast_ref::<hyper::Error>())
-            .is_some_and(|h| h.is_parse() || h.is_parse_status() || h.is_incomplete_message());
+    fn send_error(&self, e: SendError, ctx: &Ctx) -> Error {
+        let Some(h) = e.into_hyper() else {
+            return Error::from(berth_core::Error::Transport(format!(
+                "{}: {} closed the connection before answering",
+                ctx.what,
+                self.target.display()
+            )));
+        };
+        let malformed = h.is_parse() || h.is_parse_status() || h.is_incomplete_message();
         let msg = format!(
             "{} to {} failed: {}",
             ctx.what,
             self.target.display(),
-            body::error_chain(&e)
+            body::error_chain(&h)
         );
         let kind = if malformed {
             berth_core::Error::Protocol(format!("{msg} (is this a Docker daemon?)"))
         } else {
             berth_core::Error::Transport(msg)
         };
-        Error::with_source(kind, e)
+        Error::with_source(kind, h)
     }
 }
 
-type OutgoingBodyBox = UnsyncBoxBody<Bytes, std::io::Error>;
+fn connect_error(e: ConnectError) -> Error {
+    let kind = if e.timed_out {
+        berth_core::Error::Timeout(e.message.clone())
+    } else {
+        berth_core::Error::Transport(e.message.clone())
+    };
+    Error::with_source(kind, e)
+}
+
+/// A request ready to be sent, keeping a replayable body for one retry.
+struct Prepared {
+    method: Method,
+    uri: http::Uri,
+    headers: HeaderMap,
+    body: Option<OutgoingBody>,
+}
+
+impl Prepared {
+    /// The hyper request, and the body again when it can be replayed (in memory).
+    fn request(&mut self) -> Result<(Request<ReqBody>, Option<OutgoingBody>)> {
+        let body = self.body.take().unwrap_or(OutgoingBody::Empty);
+        let replay = body.try_clone();
+        let mut builder = Request::builder()
+            .method(self.method.clone())
+            .uri(self.uri.clone());
+        if let Some(h) = builder.headers_mut() {
+            h.clone_from(&self.headers);
+        }
+        let body = body.into_box_body(&mut builder);
+        let request = builder.body(body).map_err(|e| {
+            Error::from(berth_core::Error::InvalidArgument(format!(
+                "cannot build request {} {}: {e}",
+                self.method, self.uri
+            )))
+        })?;
+        Ok((request, replay))
+    }
+}
 
 /// What a call is, for error messages, and its timeouts.
 #[derive(Debug, Clone)]
@@ -272,12 +299,12 @@ impl Transport for HttpTransport {
     fn send(&self, request: WireRequest) -> BoxFuture<'_, Result<WireResponse>> {
         Box::pin(async move {
             let (req, ctx) = self.build(request, false)?;
-            let res = self.roundtrip(req, &ctx).await?;
+            let (res, live) = self.roundtrip(req, &ctx).await?;
             let (parts, incoming) = res.into_parts();
             Ok(WireResponse {
                 status: parts.status,
                 headers: parts.headers,
-                body: ResponseBody::new(incoming, ctx),
+                body: ResponseBody::new(incoming, ctx, Some((live, self.pool.clone()))),
             })
         })
     }
@@ -285,10 +312,11 @@ impl Transport for HttpTransport {
     fn upgrade(&self, request: WireRequest) -> BoxFuture<'_, Result<(WireResponse, Duplex)>> {
         Box::pin(async move {
             let (req, ctx) = self.build(request, true)?;
-            let mut res = self.roundtrip(req, &ctx).await?;
+            let (mut res, mut live) = self.roundtrip(req, &ctx).await?;
             if res.status() != StatusCode::SWITCHING_PROTOCOLS {
                 let (parts, incoming) = res.into_parts();
-                let body = ResponseBody::new(incoming, ctx.clone());
+                let body =
+                    ResponseBody::new(incoming, ctx.clone(), Some((live, self.pool.clone())));
                 let bytes = body.collect_limited(body::ERROR_BODY_LIMIT).await?;
                 if parts.status.is_success() {
                     return Err(berth_core::Error::Protocol(format!(
@@ -299,7 +327,15 @@ impl Transport for HttpTransport {
                 }
                 return Err(berth_core::Error::from_response(parts.status.as_u16(), &bytes).into());
             }
-            let upgraded = hyper::upgrade::on(&mut res).await.map_err(|e| {
+            // The connection hands its socket (and bytes it already read) to the upgrade
+            // when its I/O future is driven past the 101.
+            let mut on_upgrade = hyper::upgrade::on(&mut res);
+            let upgraded = std::future::poll_fn(|cx| {
+                let _ = live.poll_conn(cx);
+                Pin::new(&mut on_upgrade).poll(cx)
+            })
+            .await
+            .map_err(|e| {
                 Error::with_source(
                     berth_core::Error::Protocol(format!("{}: upgrade failed: {e}", ctx.what)),
                     e,
@@ -309,7 +345,7 @@ impl Transport for HttpTransport {
             let response = WireResponse {
                 status: parts.status,
                 headers: parts.headers,
-                body: ResponseBody::new(incoming, ctx),
+                body: ResponseBody::new(incoming, ctx, None),
             };
             Ok((response, Duplex::new(TokioIo::new(upgraded))))
         })
