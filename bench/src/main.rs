@@ -52,6 +52,13 @@ struct Args {
     /// Also run bursts of this many concurrent calls per client (berth, bollard).
     #[arg(long)]
     concurrency: Option<usize>,
+    /// Measure only these operations (comma-separated) [default: all].
+    #[arg(long, value_enum, value_delimiter = ',')]
+    ops: Vec<Op>,
+    /// Measure only these clients (comma-separated), e.g. to profile one [default: all].
+    /// Ratio columns need `raw` / `bollard` in the set.
+    #[arg(long, value_enum, value_delimiter = ',')]
+    clients: Vec<Client>,
     /// The operation of the concurrent bursts.
     #[arg(long, value_enum, default_value_t = Op::Ping)]
     concurrency_op: Op,
@@ -84,7 +91,7 @@ impl Op {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum Client {
     /// Blocking std `UnixStream`: the floor every ratio is taken against.
     Raw,
@@ -374,9 +381,17 @@ fn run(args: Args) -> Result<()> {
     // berth negotiates its API version on the first call; the warm-up absorbs that, the
     // connection set-ups and the allocator's first growth.
     let berth_api = bench.ct.block_on(bench.berth_ct.api_version())?;
+    let ops: Vec<Op> = OPS
+        .into_iter()
+        .filter(|o| args.ops.is_empty() || args.ops.contains(o))
+        .collect();
+    let clients: Vec<Client> = CLIENTS
+        .into_iter()
+        .filter(|c| args.clients.is_empty() || args.clients.contains(c))
+        .collect();
     let mut sink = Vec::with_capacity(args.warmup);
-    for op in OPS {
-        for client in CLIENTS {
+    for &op in &ops {
+        for &client in &clients {
             sink.clear();
             bench.run(client, op, args.warmup.max(1), &mut sink)?;
         }
@@ -423,42 +438,45 @@ fn run(args: Args) -> Result<()> {
         } else {
             per_round
         };
-        for (oi, op) in OPS.into_iter().enumerate() {
-            for k in 0..CLIENTS.len() {
-                let client = CLIENTS[(round + k) % CLIENTS.len()];
-                bench.run(client, op, n, &mut samples[oi][client.index()])?;
+        for &op in &ops {
+            for k in 0..clients.len() {
+                let client = clients[(round + k) % clients.len()];
+                bench.run(client, op, n, &mut samples[op_index(op)][client.index()])?;
             }
         }
     }
 
-    let summaries: Vec<Vec<Summary>> = samples
+    // summaries[op][client]; None for what was not measured.
+    let summaries: Vec<Vec<Option<Summary>>> = samples
         .iter_mut()
-        .map(|per_client| {
-            per_client
-                .iter_mut()
-                .map(|s| summarize(s).ok_or("no samples"))
-                .collect::<Result<Vec<_>, _>>()
-        })
-        .collect::<Result<_, _>>()?;
-    print!("{}", table(&summaries));
+        .map(|per_client| per_client.iter_mut().map(|s| summarize(s)).collect())
+        .collect();
+    print!("{}", table(&summaries, &ops, &clients));
     println!();
     println!(
         "machine: {cores} cores (available_parallelism), kernel {kernel}, daemon {} (API {}), \
          {BOLLARD_LABEL}",
         daemon.version, daemon.api
     );
-    for (oi, op) in OPS.into_iter().enumerate() {
-        let s = &summaries[oi];
-        let floor = s[Client::Raw.index()].p50 as f64;
-        let ct = s[Client::Berth.index()].p50 as f64 / floor;
-        let mt = s[Client::BerthMt.index()].p50 as f64 / floor;
-        let tokio = s[Client::RawTokio.index()].p50 as f64 / floor;
+    let yes = |r: f64| if r <= TARGET_RATIO { "yes" } else { "no" };
+    for &op in &ops {
+        let s = &summaries[op_index(op)];
+        let vs_raw = |c: Client| ratio(s[c.index()], s[Client::Raw.index()]);
+        let Some(ct) = vs_raw(Client::Berth) else {
+            println!("verdict {:<8} needs the raw and berth clients", op.name());
+            continue;
+        };
+        let mut extra = String::new();
+        if let Some(mt) = vs_raw(Client::BerthMt) {
+            let _ = write!(extra, "; berth (mt) {mt:.2}× → {}", yes(mt));
+        }
+        if let Some(t) = vs_raw(Client::RawTokio) {
+            let _ = write!(extra, "; raw tokio {t:.2}×");
+        }
         println!(
-            "verdict {:<8} berth ≤ {TARGET_RATIO:.2}× raw floor: {} (p50 {ct:.2}×; berth (mt) \
-             {mt:.2}× → {}; raw tokio {tokio:.2}×)",
+            "verdict {:<8} berth ≤ {TARGET_RATIO:.2}× raw floor: {} (p50 {ct:.2}×{extra})",
             op.name(),
-            if ct <= TARGET_RATIO { "yes" } else { "no" },
-            if mt <= TARGET_RATIO { "yes" } else { "no" },
+            yes(ct),
         );
     }
 
@@ -473,29 +491,38 @@ fn us(ns: u64) -> f64 {
     ns as f64 / 1000.0
 }
 
-fn table(summaries: &[Vec<Summary>]) -> String {
+/// p50 of `a` over p50 of `b`, if both were measured.
+fn ratio(a: Option<Summary>, b: Option<Summary>) -> Option<f64> {
+    Some(a?.p50 as f64 / b?.p50 as f64)
+}
+
+fn fmt_ratio(r: Option<f64>) -> String {
+    r.map_or_else(|| "-".to_string(), |r| format!("{r:.2}x"))
+}
+
+fn table(summaries: &[Vec<Option<Summary>>], ops: &[Op], clients: &[Client]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
         "{:<9} {:<12} {:>9} {:>9} {:>9} {:>18} {:>22}",
         "op", "client", "p50 µs", "p99 µs", "mean µs", "p50 ratio vs raw", "p50 ratio vs bollard"
     );
-    for (oi, op) in OPS.into_iter().enumerate() {
-        let s = &summaries[oi];
-        let raw = s[Client::Raw.index()].p50 as f64;
-        let bollard = s[Client::Bollard.index()].p50 as f64;
-        for client in CLIENTS {
-            let x = &s[client.index()];
+    for &op in ops {
+        let s = &summaries[op_index(op)];
+        for &client in clients {
+            let Some(x) = s[client.index()] else {
+                continue;
+            };
             let _ = writeln!(
                 out,
-                "{:<9} {:<12} {:>9.1} {:>9.1} {:>9.1} {:>17.2}x {:>21.2}x",
+                "{:<9} {:<12} {:>9.1} {:>9.1} {:>9.1} {:>18} {:>22}",
                 op.name(),
                 client.label(),
                 us(x.p50),
                 us(x.p99),
                 x.mean / 1000.0,
-                x.p50 as f64 / raw,
-                x.p50 as f64 / bollard,
+                fmt_ratio(ratio(Some(x), s[Client::Raw.index()])),
+                fmt_ratio(ratio(Some(x), s[Client::Bollard.index()])),
             );
         }
     }
