@@ -24,6 +24,7 @@ pub mod daemon_host;
 pub mod endpoint;
 pub mod error;
 pub mod model;
+pub mod options;
 pub mod request;
 pub mod stream;
 pub mod version;
