@@ -85,6 +85,19 @@ pub enum Error {
     Timeout(String),
     /// The caller cancelled the operation.
     Cancelled,
+    /// A container run to completion exited non-zero (docker-py's `ContainerError`).
+    ContainerExit {
+        /// Container id.
+        container: String,
+        /// Its exit status.
+        exit_status: i64,
+        /// The command it ran.
+        command: Vec<String>,
+        /// The image it ran.
+        image: String,
+        /// What it wrote to stderr (empty if its logs were gone).
+        stderr: String,
+    },
 }
 
 /// The category of an [`Error`]: a small, stable, copyable code shared by the WIT
@@ -135,6 +148,8 @@ pub enum Category {
     Timeout = 20,
     /// See [`Error::Cancelled`].
     Cancelled = 21,
+    /// See [`Error::ContainerExit`].
+    ContainerExit = 22,
 }
 
 impl Error {
@@ -192,6 +207,7 @@ impl Error {
             Error::Transport(_) => Category::Transport,
             Error::Timeout(_) => Category::Timeout,
             Error::Cancelled => Category::Cancelled,
+            Error::ContainerExit { .. } => Category::ContainerExit,
         }
     }
 
@@ -318,6 +334,23 @@ impl fmt::Display for Error {
             Error::Transport(m) => write!(f, "transport error: {m}"),
             Error::Timeout(m) => write!(f, "timed out: {m}"),
             Error::Cancelled => f.write_str("cancelled"),
+            Error::ContainerExit {
+                container,
+                exit_status,
+                command,
+                image,
+                stderr,
+            } => {
+                let short = &container[..container.len().min(12)];
+                write!(
+                    f,
+                    "command {command:?} in image {image} (container {short}) exited with status {exit_status}"
+                )?;
+                if !stderr.is_empty() {
+                    write!(f, ": {}", stderr.trim_end())?;
+                }
+                Ok(())
+            }
         }
     }
 }

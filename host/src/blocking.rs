@@ -134,3 +134,7 @@ impl<D: Decoder> Iterator for Iter<D> {
 
 /// Events as typed values: the item type of [`Docker::events`].
 pub type Event = Typed<EventMessage>;
+
+#[path = "blocking_containers.rs"]
+mod containers;
+pub use containers::{Container, Containers};

@@ -27,6 +27,8 @@ pub use berth_core::api;
 pub use berth_core::model::Typed;
 pub use berth_core::models;
 pub use berth_core::{ApiVersion, Category};
+pub use client::container_io::{ExecResult, ExecSession, LogStream};
+pub use client::containers::{Container, Containers, RemoveOptions, StatsStream};
 pub use client::system::{EventStream, timestamp};
 pub use client::{
     CallTimeout, DecodedStream, Docker, DockerBuilder, Output, OutputStream, Session, SessionInput,

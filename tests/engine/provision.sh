@@ -28,6 +28,7 @@ install_packages() {
   command -v docker-registry >/dev/null 2>&1 || [ -x /usr/bin/docker-registry ] || need+=(docker-registry)
   command -v htpasswd >/dev/null 2>&1 || need+=(apache2-utils)
   command -v openssl >/dev/null 2>&1 || need+=(openssl)
+  command -v curl >/dev/null 2>&1 || need+=(curl)
   if [ ${#need[@]} -gt 0 ]; then
     [ "$(id -u)" = 0 ] || die "missing ${need[*]}; run this script as root or install them (apt-get install ${need[*]})"
     log "installing ${need[*]}"
@@ -76,6 +77,45 @@ ensure_test_image() {
   rm -rf "$root"
 }
 
+# A local registry without auth on 127.0.0.1:5000 (the daemon treats loopback registries
+# as insecure, so plain HTTP works), holding 127.0.0.1:5000/busybox:berth-test.
+REGISTRY_PORT=${BERTH_REGISTRY_PORT:-5000}
+ensure_registry() {
+  if curl -fsS "http://127.0.0.1:$REGISTRY_PORT/v2/" >/dev/null 2>&1; then return 0; fi
+  command -v docker-registry >/dev/null 2>&1 || { log "docker-registry missing: no local registry"; return 0; }
+  local dir="$STATE_DIR/registry"
+  mkdir -p "$dir/data"
+  cat >"$dir/config.yml" <<YML
+version: 0.1
+storage:
+  filesystem:
+    rootdirectory: $dir/data
+  delete:
+    enabled: true
+http:
+  addr: 127.0.0.1:$REGISTRY_PORT
+YML
+  log "starting docker-registry on 127.0.0.1:$REGISTRY_PORT (log: $dir/registry.log)"
+  nohup docker-registry serve "$dir/config.yml" >"$dir/registry.log" 2>&1 </dev/null &
+  for _ in $(seq 1 40); do
+    if curl -fsS "http://127.0.0.1:$REGISTRY_PORT/v2/" >/dev/null 2>&1; then return 0; fi
+    sleep 0.25
+  done
+  die "docker-registry did not answer on 127.0.0.1:$REGISTRY_PORT"
+}
+
+ensure_registry_image() {
+  local ref="127.0.0.1:$REGISTRY_PORT/busybox:berth-test"
+  if curl -fsS "http://127.0.0.1:$REGISTRY_PORT/v2/busybox/manifests/berth-test" \
+      -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' >/dev/null 2>&1; then
+    return 0
+  fi
+  log "pushing $ref"
+  docker tag busybox:berth-test "$ref"
+  docker push "$ref" >/dev/null
+  docker rmi "$ref" >/dev/null
+}
+
 if [ -z "${DOCKER_HOST:-}" ] || ! answers; then
   install_packages
 fi
@@ -84,4 +124,6 @@ if ! answers; then
   start_dockerd
 fi
 ensure_test_image
+ensure_registry
+ensure_registry_image
 log "engine ready: API $(docker version --format '{{.Server.APIVersion}}'), server $(docker version --format '{{.Server.Version}}')"

@@ -104,11 +104,18 @@ start() {
   rm -f "$d/pid"
   mkdir -p "$d/data" "$d/exec"
   printf '%s\n' "$port" >"$d/port"
+  # Its own bridge: with --bridge=none dockerd deletes the default `docker0`, which the
+  # main daemon's containers need (it shares this network namespace).
+  if ! ip link show berth-tls0 >/dev/null 2>&1; then
+    ip link add berth-tls0 type bridge
+    ip addr add 10.250.0.1/24 dev berth-tls0
+    ip link set berth-tls0 up
+  fi
   # Its own containerd namespaces, so it never sees the main daemon's containers.
   nohup dockerd --data-root "$d/data" --exec-root "$d/exec" --pidfile "$d/pid" \
     -H "tcp://127.0.0.1:$port" --tlsverify --tlscacert "$d/ca.pem" \
     --tlscert "$d/server-cert.pem" --tlskey "$d/server-key.pem" \
-    --bridge=none --iptables=false \
+    --bridge=berth-tls0 --iptables=false --ip-masq=false \
     --containerd-namespace berth-tls --containerd-plugins-namespace berth-tls-plugins \
     >"$d/dockerd.log" 2>&1 </dev/null &
   local launched=$!

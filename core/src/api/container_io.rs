@@ -1,8 +1,10 @@
 //! Container I/O: logs, attach, archives (`docker cp`) and export.
 //!
 //! Output of logs and attach is multiplexed for containers without a TTY and raw with
-//! one. API ≥ 1.42 daemons say which in `Content-Type`; for older daemons the caller
-//! tells the endpoint the container's TTY flag (from an inspect), as docker-py does.
+//! one. API ≥ 1.42 daemons say which in `Content-Type`. Older daemons do not, and their
+//! upgraded (attach) responses even claim `raw-stream` whatever the TTY: for them the
+//! caller tells the endpoint the container's TTY flag (from an inspect), as docker-py
+//! does, and the header is ignored.
 
 use base64::Engine as _;
 use http::{HeaderMap, Method};
@@ -45,8 +47,9 @@ pub struct ContainerLogs {
     pub since: Option<Timestamp>,
     /// Only output before this time (API 1.35).
     pub until: Option<Timestamp>,
-    /// The container's TTY flag, for daemons that do not send `Content-Type` (< 1.42).
-    pub tty: bool,
+    /// The container's TTY flag. `Some` decides the framing; `None` trusts the
+    /// response's `Content-Type` (API ≥ 1.42 only) and falls back to multiplexed.
+    pub tty: Option<bool>,
 }
 
 impl ContainerLogs {
@@ -61,7 +64,7 @@ impl ContainerLogs {
             tail: Tail::All,
             since: None,
             until: None,
-            tty: false,
+            tty: None,
         }
     }
 }
@@ -116,11 +119,16 @@ impl StreamEndpoint for ContainerLogs {
     }
 }
 
-fn output_decoder(headers: &HeaderMap, tty: bool) -> OutputDecoder {
-    let ct = headers
-        .get(http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok());
-    OutputDecoder::for_response(ct, tty)
+fn output_decoder(headers: &HeaderMap, tty: Option<bool>) -> OutputDecoder {
+    match tty {
+        Some(tty) => OutputDecoder::for_response(None, tty),
+        None => {
+            let ct = headers
+                .get(http::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok());
+            OutputDecoder::for_response(ct, false)
+        }
+    }
 }
 
 /// `POST /containers/{id}/attach` with `Upgrade: tcp`: the container's streams over a
@@ -141,8 +149,9 @@ pub struct ContainerAttach {
     pub logs: bool,
     /// Key sequence that detaches (`ctrl-p,ctrl-q`).
     pub detach_keys: Option<String>,
-    /// The container's TTY flag, for daemons that do not send `Content-Type` (< 1.42).
-    pub tty: bool,
+    /// The container's TTY flag. `Some` decides the framing; `None` trusts the
+    /// response's `Content-Type` (API ≥ 1.42 only) and falls back to multiplexed.
+    pub tty: Option<bool>,
 }
 
 impl ContainerAttach {
@@ -156,7 +165,7 @@ impl ContainerAttach {
             stream: true,
             logs: false,
             detach_keys: None,
-            tty: false,
+            tty: None,
         }
     }
 }
@@ -399,14 +408,26 @@ mod tests {
         let mut l = ContainerLogs::new("x");
         let mut h = HeaderMap::new();
         assert!(l.decoder(200, &h).expect("d").is_multiplexed());
-        l.tty = true;
-        assert!(!l.decoder(200, &h).expect("d").is_multiplexed());
+        h.insert(
+            http::header::CONTENT_TYPE,
+            crate::stream::RAW_STREAM.parse().expect("hv"),
+        );
+        assert!(
+            !l.decoder(200, &h).expect("d").is_multiplexed(),
+            "no flag: header decides"
+        );
+        // API < 1.42 daemons label upgraded streams raw whatever the TTY: a known flag wins.
+        l.tty = Some(false);
+        assert!(l.decoder(200, &h).expect("d").is_multiplexed());
+        l.tty = Some(true);
         h.insert(
             http::header::CONTENT_TYPE,
             crate::stream::MULTIPLEXED_STREAM.parse().expect("hv"),
         );
+        assert!(!l.decoder(200, &h).expect("d").is_multiplexed());
+        l.tty = None;
         let mut d = l.decoder(200, &h).expect("d");
-        assert!(d.is_multiplexed(), "Content-Type wins over the TTY flag");
+        assert!(d.is_multiplexed());
         d.push(&[2, 0, 0, 0, 0, 0, 0, 1, b'e']);
         assert_eq!(&d.next().expect("ok").expect("frame").data[..], b"e");
     }

@@ -159,11 +159,10 @@ impl UpgradeEndpoint for ExecStart {
         })
     }
 
-    fn decoder(&self, headers: &HeaderMap) -> OutputDecoder {
-        let ct = headers
-            .get(http::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok());
-        OutputDecoder::for_response(ct, self.tty)
+    fn decoder(&self, _headers: &HeaderMap) -> OutputDecoder {
+        // The exec's own TTY flag decides: API < 1.42 daemons label every upgraded
+        // stream `raw-stream`, and newer ones agree with the flag.
+        OutputDecoder::for_response(None, self.tty)
     }
 }
 

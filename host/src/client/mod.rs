@@ -1,6 +1,8 @@
 //! The async Docker client.
 
 mod builder;
+pub(crate) mod container_io;
+pub(crate) mod containers;
 mod session;
 mod stream;
 pub(crate) mod system;

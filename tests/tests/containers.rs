@@ -1,0 +1,784 @@
+//! Containers area against the real daemon: list, create, inspect, the lifecycle,
+//! update, top, diff, stats, prune, commit and ports.
+//!
+//! Every container carries `berth.test=1` and a per-test `berth.test.case=<unique>`
+//! label; a [`Case`] guard force-removes (with volumes) whatever carries its label
+//! when the test ends, pass or fail.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use berth::api::containers::{
+    ChangeKind, ContainerCommit, ContainerCreate, ContainerList, Signal, WaitCondition,
+};
+use berth::core::request::Filters;
+use berth::models::{ContainerCreateBody, ContainerUpdateBody, HostConfig, PortBinding};
+use berth::{Category, Container, Docker, RemoveOptions};
+use berth_tests::{TEST_LABEL, docker, docker_cli, unique};
+use futures_util::StreamExt;
+
+const IMAGE: &str = "busybox:berth-test";
+const CASE_LABEL: &str = "berth.test.case";
+const SLEEP: &[&str] = &["sleep", "300"];
+
+/// One test's containers: created through berth, removed by the CLI on drop.
+struct Case {
+    tag: String,
+    docker: Docker,
+}
+
+impl Case {
+    async fn new(prefix: &str) -> Case {
+        Case {
+            tag: unique(prefix),
+            docker: docker().await,
+        }
+    }
+
+    /// The `label=berth.test.case=<tag>` filter.
+    fn filter(&self) -> Filters {
+        Filters::new().with("label", format!("{CASE_LABEL}={}", self.tag))
+    }
+
+    /// A body running `cmd` in the test image with this case's labels, without a
+    /// network (nothing here needs one, and it spares a veth per container).
+    fn body(&self, cmd: &[&str]) -> ContainerCreateBody {
+        ContainerCreateBody {
+            image: Some(IMAGE.into()),
+            host_config: Some(no_network()),
+            cmd: Some(cmd.iter().map(|s| s.to_string()).collect()),
+            labels: Some(HashMap::from([
+                (TEST_LABEL.to_string(), "1".to_string()),
+                (CASE_LABEL.to_string(), self.tag.clone()),
+            ])),
+            ..ContainerCreateBody::default()
+        }
+    }
+
+    async fn create_body(&self, name: Option<&str>, body: ContainerCreateBody) -> Container {
+        self.docker
+            .containers()
+            .create_from_body(name, None, body)
+            .await
+            .expect("create container")
+    }
+
+    async fn create(&self, cmd: &[&str]) -> Container {
+        self.create_body(None, self.body(cmd)).await
+    }
+
+    /// A started `sleep 300`.
+    async fn running(&self) -> Container {
+        let c = self.create(SLEEP).await;
+        assert!(c.start().await.expect("start"));
+        c
+    }
+}
+
+impl Drop for Case {
+    fn drop(&mut self) {
+        let label = format!("label={CASE_LABEL}={}", self.tag);
+        let ids = docker_cli(&["ps", "-aq", "--filter", &label]);
+        for id in ids.lines().filter(|l| !l.is_empty()) {
+            docker_cli(&["rm", "-f", "-v", id]);
+        }
+    }
+}
+
+fn no_network() -> HostConfig {
+    HostConfig {
+        network_mode: Some("none".into()),
+        ..HostConfig::default()
+    }
+}
+
+fn state(c: &Container) -> &serde_json::Value {
+    &c.attrs().attrs["State"]
+}
+
+#[tokio::test]
+async fn list_all_vs_running_label_filter_and_limit() {
+    let case = Case::new("list").await;
+    let running = case.running().await;
+    let created = case.create(SLEEP).await;
+    let containers = case.docker.containers();
+    let ids = |items: Vec<berth::Typed<berth::models::ContainerSummary>>| -> Vec<String> {
+        items
+            .iter()
+            .map(|s| s.id.clone().expect("Id"))
+            .collect::<Vec<_>>()
+    };
+
+    let only_running = containers
+        .list(&ContainerList {
+            filters: case.filter(),
+            ..ContainerList::default()
+        })
+        .await
+        .expect("list running");
+    assert_eq!(ids(only_running), vec![running.id().to_string()]);
+
+    let all = containers
+        .list(&ContainerList {
+            all: true,
+            filters: case.filter(),
+            ..ContainerList::default()
+        })
+        .await
+        .expect("list all");
+    assert_eq!(all.len(), 2);
+    let summary = all
+        .iter()
+        .find(|s| s.id.as_deref() == Some(created.id()))
+        .expect("created one listed");
+    assert_eq!(summary.attrs["State"], "created");
+    assert_eq!(summary.labels.as_ref().expect("labels")[TEST_LABEL], "1");
+
+    // Newest first; the limit applies after the filters.
+    let newest = containers
+        .list(&ContainerList {
+            all: true,
+            limit: Some(1),
+            filters: case.filter(),
+            ..ContainerList::default()
+        })
+        .await
+        .expect("list limit 1");
+    assert_eq!(ids(newest), vec![created.id().to_string()]);
+
+    let after_first = containers
+        .list(&ContainerList {
+            all: true,
+            since: Some(running.id().to_string()),
+            filters: case.filter(),
+            ..ContainerList::default()
+        })
+        .await
+        .expect("list since");
+    assert_eq!(ids(after_first), vec![created.id().to_string()]);
+
+    let no_limit = containers
+        .list(&ContainerList {
+            all: true,
+            limit: Some(-1),
+            filters: case.filter(),
+            ..ContainerList::default()
+        })
+        .await
+        .expect("list limit -1");
+    assert_eq!(no_limit.len(), 2);
+}
+
+#[tokio::test]
+async fn create_sets_name_and_platform() {
+    let case = Case::new("create").await;
+    let name = unique("create-named");
+    let created = case
+        .docker
+        .execute(&ContainerCreate {
+            name: Some(name.clone()),
+            platform: Some("linux/amd64".into()),
+            body: case.body(SLEEP),
+        })
+        .await
+        .expect("create with platform");
+    assert_eq!(created.id.len(), 64);
+    assert!(created.warnings.is_empty(), "{:?}", created.attrs);
+    let c = case.docker.containers().get(&name).await.expect("get");
+    assert_eq!(c.id(), created.id);
+    assert_eq!(c.name(), Some(name.as_str()));
+    assert_eq!(c.attrs().attrs["Platform"], "linux");
+    assert_eq!(c.attrs().attrs["Config"]["Cmd"], serde_json::json!(SLEEP));
+    assert_eq!(
+        docker_cli(&["inspect", "--format", "{{.Name}}", created.id.as_str()]),
+        format!("/{name}")
+    );
+}
+
+#[tokio::test]
+async fn create_name_conflict_is_conflict() {
+    let case = Case::new("conflict").await;
+    let name = unique("conflict-named");
+    case.create_body(Some(&name), case.body(SLEEP)).await;
+    let e = case
+        .docker
+        .containers()
+        .create_from_body(Some(&name), None, case.body(SLEEP))
+        .await
+        .expect_err("second create with the same name");
+    assert_eq!(e.category(), Category::Conflict, "{e}");
+    assert_eq!(e.status(), Some(409));
+    assert!(e.daemon_message().expect("message").contains(&name));
+}
+
+#[tokio::test]
+async fn create_with_missing_image_is_image_not_found() {
+    let case = Case::new("noimage").await;
+    let body = ContainerCreateBody {
+        image: Some(format!("{}:nope", unique("missing-image"))),
+        ..case.body(SLEEP)
+    };
+    let e = case
+        .docker
+        .containers()
+        .create_from_body(None, None, body)
+        .await
+        .expect_err("no such image");
+    assert_eq!(e.category(), Category::ImageNotFound, "{e}");
+    assert!(e.is_not_found());
+}
+
+#[tokio::test]
+async fn inspect_unknown_is_not_found() {
+    let d = docker().await;
+    let e = d
+        .containers()
+        .get(&unique("no-such-container"))
+        .await
+        .expect_err("unknown container");
+    assert_eq!(e.category(), Category::NotFound, "{e}");
+    assert_eq!(e.status(), Some(404));
+    let e = d.containers().get("").await.expect_err("empty id");
+    assert_eq!(e.category(), Category::InvalidArgument);
+}
+
+#[tokio::test]
+async fn start_twice_second_reports_not_changed() {
+    let case = Case::new("start").await;
+    let mut c = case.create(SLEEP).await;
+    assert_eq!(c.status(), Some("created"));
+    assert!(c.start().await.expect("first start"), "started");
+    assert!(
+        !c.start().await.expect("304 is success"),
+        "second start reports not changed"
+    );
+    c.reload().await.expect("reload");
+    assert_eq!(c.status(), Some("running"));
+    assert_eq!(state(&c)["Running"], true);
+}
+
+#[tokio::test]
+async fn stop_with_timeout_then_again_not_changed() {
+    let case = Case::new("stop").await;
+    let mut c = case.running().await;
+    assert!(c.stop(Some(1)).await.expect("stop"), "stopped");
+    c.reload().await.expect("reload");
+    assert_eq!(c.status(), Some("exited"));
+    assert!(
+        !c.stop(Some(1)).await.expect("304 is success"),
+        "second stop reports not changed"
+    );
+}
+
+#[tokio::test]
+async fn restart_changes_started_at() {
+    let case = Case::new("restart").await;
+    let mut c = case.running().await;
+    let before = state(&c)["StartedAt"].clone();
+    c.restart(Some(1)).await.expect("restart");
+    c.reload().await.expect("reload");
+    assert_eq!(c.status(), Some("running"));
+    assert_ne!(state(&c)["StartedAt"], before);
+}
+
+#[tokio::test]
+async fn kill_by_name_and_number_then_conflict_when_stopped() {
+    let case = Case::new("kill").await;
+    let by_name = case.running().await;
+    let by_number = case.running().await;
+    by_name
+        .kill(Some(Signal::from("SIGKILL")))
+        .await
+        .expect("kill SIGKILL");
+    by_number.kill(Some(Signal::from(9))).await.expect("kill 9");
+    for c in [&by_name, &by_number] {
+        let w = c
+            .wait(None, Some(Duration::from_secs(30)))
+            .await
+            .expect("wait after kill");
+        assert_eq!(w.status_code, 137, "{:?}", w.attrs);
+    }
+    let e = by_name
+        .kill(None)
+        .await
+        .expect_err("kill a stopped container");
+    assert_eq!(e.category(), Category::Conflict, "{e}");
+}
+
+#[tokio::test]
+async fn pause_and_unpause() {
+    let case = Case::new("pause").await;
+    let mut c = case.running().await;
+    c.pause().await.expect("pause");
+    c.reload().await.expect("reload");
+    assert_eq!(state(&c)["Paused"], true);
+    assert_eq!(c.status(), Some("paused"));
+    c.unpause().await.expect("unpause");
+    c.reload().await.expect("reload");
+    assert_eq!(state(&c)["Paused"], false);
+    assert_eq!(c.status(), Some("running"));
+}
+
+#[tokio::test]
+async fn wait_returns_exit_code_and_honours_conditions() {
+    let case = Case::new("wait").await;
+    let c = case.create(&["sh", "-c", "sleep 1; exit 3"]).await;
+    c.start().await.expect("start");
+    let next = c
+        .wait(Some(WaitCondition::NextExit), Some(Duration::from_secs(30)))
+        .await
+        .expect("wait next-exit");
+    assert_eq!(next.status_code, 3);
+    assert!(
+        next.error
+            .as_ref()
+            .and_then(|e| e.message.as_deref())
+            .unwrap_or("")
+            .is_empty(),
+        "{:?}",
+        next.attrs
+    );
+    // Already stopped: the default condition (not-running) answers at once.
+    let again = c
+        .wait(None, Some(Duration::from_secs(10)))
+        .await
+        .expect("wait not-running");
+    assert_eq!(again.status_code, 3);
+
+    let waiter = {
+        let c = c.clone();
+        tokio::spawn(async move {
+            c.wait(Some(WaitCondition::Removed), Some(Duration::from_secs(30)))
+                .await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    c.remove(RemoveOptions::default()).await.expect("remove");
+    let removed = waiter.await.expect("waiter task").expect("wait removed");
+    assert_eq!(removed.status_code, 3);
+}
+
+#[tokio::test]
+async fn wait_with_timeout_on_running_is_timeout() {
+    let case = Case::new("waittimeout").await;
+    let c = case.running().await;
+    let e = c
+        .wait(None, Some(Duration::from_millis(500)))
+        .await
+        .expect_err("still running");
+    assert!(e.is_timeout(), "{e}");
+    assert_eq!(e.category(), Category::Timeout);
+}
+
+#[tokio::test]
+async fn remove_conflict_force_and_volumes() {
+    let case = Case::new("remove").await;
+    let c = case.running().await;
+    let e = c
+        .remove(RemoveOptions::default())
+        .await
+        .expect_err("running without force");
+    assert_eq!(e.category(), Category::Conflict, "{e}");
+    c.remove(RemoveOptions {
+        force: true,
+        ..RemoveOptions::default()
+    })
+    .await
+    .expect("force remove");
+    let e = case
+        .docker
+        .containers()
+        .get(c.id())
+        .await
+        .expect_err("gone");
+    assert!(e.is_not_found(), "{e}");
+    let e = c
+        .remove(RemoveOptions::default())
+        .await
+        .expect_err("remove twice");
+    assert!(e.is_not_found(), "{e}");
+
+    let with_volume = case
+        .create_body(
+            None,
+            ContainerCreateBody {
+                volumes: Some(vec!["/data".into()]),
+                ..case.body(SLEEP)
+            },
+        )
+        .await;
+    let volume = with_volume.attrs().attrs["Mounts"][0]["Name"]
+        .as_str()
+        .expect("anonymous volume name")
+        .to_owned();
+    let exists = |v: &str| {
+        docker_cli(&["volume", "ls", "-q", "--filter", &format!("name={v}")])
+            .lines()
+            .any(|l| l == v)
+    };
+    assert!(exists(&volume));
+    with_volume
+        .remove(RemoveOptions {
+            volumes: true,
+            ..RemoveOptions::default()
+        })
+        .await
+        .expect("remove with v");
+    assert!(
+        !exists(&volume),
+        "anonymous volume {volume} removed with v=1"
+    );
+}
+
+#[tokio::test]
+async fn rename_changes_name() {
+    let case = Case::new("rename").await;
+    let old = unique("rename-old");
+    let new = unique("rename-new");
+    let mut c = case.create_body(Some(&old), case.body(SLEEP)).await;
+    c.rename(&new).await.expect("rename");
+    assert_eq!(c.name(), Some(new.as_str()));
+    let fetched = case
+        .docker
+        .containers()
+        .get(&new)
+        .await
+        .expect("by new name");
+    assert_eq!(fetched.id(), c.id());
+    assert!(
+        case.docker
+            .containers()
+            .get(&old)
+            .await
+            .expect_err("old name")
+            .is_not_found()
+    );
+    let mut other = case.create(SLEEP).await;
+    let e = other.rename(&new).await.expect_err("name taken");
+    assert_eq!(e.category(), Category::Conflict, "{e}");
+}
+
+#[tokio::test]
+async fn update_memory_cpu_shares_and_zero_quota() {
+    let case = Case::new("update").await;
+    let body = ContainerCreateBody {
+        host_config: Some(HostConfig {
+            cpu_period: Some(100_000),
+            cpu_quota: Some(50_000),
+            ..no_network()
+        }),
+        ..case.body(SLEEP)
+    };
+    let mut c = case.create_body(None, body).await;
+    assert!(c.start().await.expect("start"));
+    assert_eq!(c.attrs().attrs["HostConfig"]["CpuQuota"], 50_000);
+    let r = c
+        .update(ContainerUpdateBody {
+            memory: Some(64 << 20),
+            memory_swap: Some(128 << 20),
+            cpu_shares: Some(512),
+            ..ContainerUpdateBody::default()
+        })
+        .await
+        .expect("update memory and shares");
+    assert!(r.attrs.get("Warnings").is_some(), "{:?}", r.attrs);
+    c.reload().await.expect("reload");
+    let hc = &c.attrs().attrs["HostConfig"];
+    assert_eq!(hc["Memory"], 64 << 20);
+    assert_eq!(hc["CpuShares"], 512);
+    // A zero is sent (the unit tests check the wire) and accepted; dockerd reads it
+    // as "unchanged". -1 lifts the quota.
+    c.update(ContainerUpdateBody {
+        cpu_quota: Some(0),
+        ..ContainerUpdateBody::default()
+    })
+    .await
+    .expect("update CpuQuota 0");
+    c.reload().await.expect("reload");
+    assert_eq!(c.attrs().attrs["HostConfig"]["CpuQuota"], 50_000);
+    c.update(ContainerUpdateBody {
+        cpu_quota: Some(-1),
+        ..ContainerUpdateBody::default()
+    })
+    .await
+    .expect("update CpuQuota -1");
+    c.reload().await.expect("reload");
+    assert_eq!(c.attrs().attrs["HostConfig"]["CpuQuota"], -1);
+}
+
+#[tokio::test]
+async fn resize_tty_container() {
+    let case = Case::new("resize").await;
+    let body = ContainerCreateBody {
+        tty: Some(true),
+        ..case.body(SLEEP)
+    };
+    let c = case.create_body(None, body).await;
+    c.start().await.expect("start");
+    c.resize(40, 100).await.expect("resize");
+}
+
+#[tokio::test]
+async fn top_lists_processes() {
+    let case = Case::new("top").await;
+    let c = case.running().await;
+    let top = c.top(None).await.expect("top");
+    let titles = top.titles.as_ref().expect("Titles");
+    assert!(titles.iter().any(|t| t == "PID"), "{titles:?}");
+    let procs = top.processes.as_ref().expect("Processes");
+    assert!(
+        procs
+            .iter()
+            .any(|p| p.iter().any(|f| f.contains("sleep 300"))),
+        "{procs:?}"
+    );
+    c.stop(Some(1)).await.expect("stop");
+    let e = c.top(None).await.expect_err("top of a stopped container");
+    assert!(e.status().is_some_and(|s| s >= 400), "{e}");
+}
+
+#[tokio::test]
+async fn diff_reports_added_file() {
+    let case = Case::new("diff").await;
+    let untouched = case.create(SLEEP).await;
+    assert!(
+        untouched
+            .diff()
+            .await
+            .expect("diff of a new container")
+            .is_empty(),
+        "null → empty"
+    );
+    let c = case.create(&["sh", "-c", "echo x > /tmp/f"]).await;
+    c.start().await.expect("start");
+    let w = c
+        .wait(None, Some(Duration::from_secs(30)))
+        .await
+        .expect("wait");
+    assert_eq!(w.status_code, 0);
+    let changes = c.diff().await.expect("diff");
+    let kinds: Vec<(String, ChangeKind)> = changes
+        .iter()
+        .map(|ch| (ch.path.clone(), ChangeKind::of(ch)))
+        .collect();
+    assert!(
+        kinds.contains(&("/tmp/f".to_string(), ChangeKind::Added)),
+        "{kinds:?}"
+    );
+}
+
+#[tokio::test]
+async fn stats_one_shot_and_stream() {
+    let case = Case::new("stats").await;
+    let c = case.running().await;
+    let once = c.stats_once(true).await.expect("stats one-shot");
+    assert!(once.attrs["memory_stats"].is_object(), "{:?}", once.attrs);
+    assert_eq!(
+        once.attrs["name"].as_str(),
+        Some(format!("/{}", c.name().expect("name")).as_str())
+    );
+    let mut stream = c.stats_stream().await.expect("stats stream");
+    for i in 0..2 {
+        let sample = stream
+            .next()
+            .await
+            .expect("a sample")
+            .expect("sample decodes");
+        assert!(sample.attrs["memory_stats"].is_object(), "sample {i}");
+        assert!(sample.memory_stats.is_some(), "typed view, sample {i}");
+    }
+}
+
+#[tokio::test]
+async fn prune_removes_only_labelled_stopped_containers() {
+    let case = Case::new("prune").await;
+    let prune_tag = unique("prune-set");
+    let labelled = |cmd: &[&str]| {
+        let mut body = case.body(cmd);
+        if let Some(l) = body.labels.as_mut() {
+            l.insert("berth.test.prune".into(), prune_tag.clone());
+        }
+        body
+    };
+    let stopped = case.create_body(None, labelled(&["true"])).await;
+    let running = case.create_body(None, labelled(SLEEP)).await;
+    running.start().await.expect("start");
+    let bystander = case.create(&["true"]).await;
+    let r = case
+        .docker
+        .containers()
+        .prune(&Filters::new().with("label", format!("berth.test.prune={prune_tag}")))
+        .await
+        .expect("prune");
+    let deleted = r.containers_deleted.clone().unwrap_or_default();
+    assert_eq!(deleted, vec![stopped.id().to_string()], "{:?}", r.attrs);
+    assert!(case.docker.containers().get(running.id()).await.is_ok());
+    assert!(case.docker.containers().get(bystander.id()).await.is_ok());
+}
+
+/// Removes an image tag on drop.
+struct ImageGuard(String);
+
+impl Drop for ImageGuard {
+    fn drop(&mut self) {
+        if !docker_cli(&["image", "ls", "-q", &self.0]).is_empty() {
+            docker_cli(&["rmi", &self.0]);
+        }
+    }
+}
+
+#[tokio::test]
+async fn commit_makes_an_image() {
+    let case = Case::new("commit").await;
+    let c = case.create(&["sh", "-c", "echo hi > /hello"]).await;
+    c.start().await.expect("start");
+    c.wait(None, Some(Duration::from_secs(30)))
+        .await
+        .expect("wait");
+    let repo = unique("commit");
+    let reference = format!("{repo}:v1");
+    let _guard = ImageGuard(reference.clone());
+    let id = c
+        .commit(ContainerCommit {
+            repo: Some(repo.clone()),
+            tag: Some("v1".into()),
+            comment: Some("made by berth".into()),
+            author: Some("berth tests".into()),
+            changes: vec![format!("LABEL {TEST_LABEL}=1"), "ENV BERTH=1".into()],
+            ..ContainerCommit::default()
+        })
+        .await
+        .expect("commit");
+    assert!(id.id.starts_with("sha256:"), "{:?}", id.attrs);
+    let inspected = docker_cli(&[
+        "image",
+        "inspect",
+        "--format",
+        "{{.Id}}|{{.Comment}}|{{.Author}}|{{json .Config.Env}}|{{index .Config.Labels \"berth.test\"}}",
+        &reference,
+    ]);
+    let fields: Vec<&str> = inspected.split('|').collect();
+    assert_eq!(fields[0], id.id);
+    assert_eq!(fields[1], "made by berth");
+    assert_eq!(fields[2], "berth tests");
+    assert!(fields[3].contains("BERTH=1"), "{inspected}");
+    assert_eq!(fields[4], "1");
+}
+
+#[tokio::test]
+async fn port_reports_published_binding() {
+    let case = Case::new("port").await;
+    let body = ContainerCreateBody {
+        exposed_ports: Some(vec!["80/tcp".into()]),
+        host_config: Some(HostConfig {
+            port_bindings: Some(HashMap::from([(
+                "80/tcp".to_string(),
+                Some(vec![PortBinding {
+                    host_ip: Some("127.0.0.1".into()),
+                    host_port: Some(String::new()),
+                }]),
+            )])),
+            ..HostConfig::default()
+        }),
+        ..case.body(&["sleep", "60"])
+    };
+    let mut c = case.create_body(None, body).await;
+    c.start().await.expect("start");
+    let bindings = c.port("80").await.expect("port").expect("80 is published");
+    assert_eq!(bindings.len(), 1, "{bindings:?}");
+    assert_eq!(bindings[0].host_ip, "127.0.0.1");
+    let host_port: u16 = bindings[0].host_port.parse().expect("numeric host port");
+    assert!(host_port > 0);
+    assert_eq!(
+        c.port("80/tcp").await.expect("port"),
+        Some(bindings.clone())
+    );
+    assert_eq!(c.port("81").await.expect("port"), None);
+    assert_eq!(c.port("80/udp").await.expect("port"), None);
+    c.reload().await.expect("reload");
+    assert_eq!(c.ports().get("80/tcp"), Some(&bindings));
+}
+
+#[tokio::test]
+async fn container_object_fields() {
+    let case = Case::new("fields").await;
+    let name = unique("fields-named");
+    let c = case.create_body(Some(&name), case.body(SLEEP)).await;
+    assert_eq!(c.name(), Some(name.as_str()), "no leading '/'");
+    assert_eq!(c.attrs().attrs["Name"], format!("/{name}"));
+    assert_eq!(c.short_id().len(), 12);
+    assert!(c.id().starts_with(c.short_id()));
+    assert_eq!(c.status(), Some("created"));
+    assert_eq!(c.health(), "unknown");
+    let labels = c.labels();
+    assert_eq!(labels.get(TEST_LABEL).map(String::as_str), Some("1"));
+    assert_eq!(labels.get(CASE_LABEL), Some(&case.tag));
+    let image = docker_cli(&["image", "inspect", "--format", "{{.Id}}", IMAGE]);
+    assert_eq!(c.image_id(), Some(image.as_str()));
+    assert!(c.ports().is_empty());
+    assert!(
+        c.attrs().unread.is_empty(),
+        "unread: {:?}",
+        c.attrs().unread
+    );
+}
+
+#[test]
+fn blocking_client_lifecycle() {
+    let d = berth::blocking::Docker::from_env().expect("blocking client");
+    let tag = unique("blocking");
+    let _cleanup = BlockingCleanup(tag.clone());
+    let body = ContainerCreateBody {
+        image: Some(IMAGE.into()),
+        host_config: Some(no_network()),
+        cmd: Some(SLEEP.iter().map(|s| s.to_string()).collect()),
+        labels: Some(HashMap::from([
+            (TEST_LABEL.to_string(), "1".to_string()),
+            (CASE_LABEL.to_string(), tag.clone()),
+        ])),
+        ..ContainerCreateBody::default()
+    };
+    let mut c = d
+        .containers()
+        .create_from_body(None, None, body)
+        .expect("create");
+    assert!(c.start().expect("start"));
+    let mut stats = c.stats_stream().expect("stats stream");
+    assert!(
+        stats
+            .next()
+            .expect("a sample")
+            .expect("decodes")
+            .memory_stats
+            .is_some()
+    );
+    drop(stats);
+    assert!(c.stop(Some(1)).expect("stop"));
+    c.reload().expect("reload");
+    assert_eq!(c.status(), Some("exited"));
+    let listed = d
+        .containers()
+        .list(&ContainerList {
+            all: true,
+            filters: Filters::new().with("label", format!("{CASE_LABEL}={tag}")),
+            ..ContainerList::default()
+        })
+        .expect("list");
+    assert_eq!(listed.len(), 1);
+    c.remove(RemoveOptions::default()).expect("remove");
+    assert!(d.containers().get(c.id()).expect_err("gone").is_not_found());
+}
+
+/// The blocking test's cleanup (it has no async [`Case`]).
+struct BlockingCleanup(String);
+
+impl Drop for BlockingCleanup {
+    fn drop(&mut self) {
+        let label = format!("label={CASE_LABEL}={}", self.0);
+        for id in docker_cli(&["ps", "-aq", "--filter", &label]).lines() {
+            if !id.is_empty() {
+                docker_cli(&["rm", "-f", "-v", id]);
+            }
+        }
+    }
+}
