@@ -29,6 +29,7 @@ pub use berth_core::models;
 pub use berth_core::{ApiVersion, Category};
 pub use client::container_io::{ExecResult, ExecSession, LogStream};
 pub use client::containers::{Container, Containers, RemoveOptions, StatsStream};
+pub use client::run::{PullStream, RunOptions, RunOutcome};
 pub use client::system::{EventStream, timestamp};
 pub use client::{
     CallTimeout, DecodedStream, Docker, DockerBuilder, Output, OutputStream, Session, SessionInput,

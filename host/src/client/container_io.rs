@@ -10,6 +10,7 @@ use berth_core::model::Typed;
 use berth_core::models::ExecInspectResponse;
 use berth_core::stream::OutputDecoder;
 
+use super::containers::Container;
 use super::{DecodedStream, Docker, Output, Session};
 use crate::error::Result;
 use crate::transport::{ByteStream, ResponseBody};
@@ -206,4 +207,80 @@ pub struct ExecResult {
     pub exit_code: Option<i64>,
     /// stdout, stderr and both interleaved.
     pub output: Output,
+}
+
+impl Container {
+    fn tty(&self) -> bool {
+        self.attrs()
+            .config
+            .as_ref()
+            .and_then(|c| c.tty)
+            .unwrap_or(false)
+    }
+
+    /// The container's logs (see [`Docker::logs`]); `configure` adjusts the options
+    /// (stdout and stderr, all history, no follow by default). The container's known
+    /// TTY flag is used, so no extra inspect is made.
+    ///
+    /// ```no_run
+    /// # async fn demo(c: berth::Container) -> berth::Result<()> {
+    /// let out = berth::Output::collect(c.logs(|l| l.tail = berth::api::container_io::Tail::Lines(10)).await?).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn logs(&self, configure: impl FnOnce(&mut ContainerLogs)) -> Result<LogStream> {
+        let mut opts = ContainerLogs::new(self.id());
+        opts.tty = Some(self.tty());
+        configure(&mut opts);
+        self.docker().logs(&opts).await
+    }
+
+    /// Attaches to the container's streams (see [`Docker::attach`]).
+    pub async fn attach(&self, configure: impl FnOnce(&mut ContainerAttach)) -> Result<Session> {
+        let mut opts = ContainerAttach::new(self.id());
+        opts.tty = Some(self.tty());
+        configure(&mut opts);
+        self.docker().attach(&opts).await
+    }
+
+    /// docker-py's `exec_run`: runs `cmd` in the container to completion.
+    pub async fn exec_run<I, S>(&self, cmd: I) -> Result<ExecResult>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.docker()
+            .exec_run(&ExecCreate::new(self.id(), cmd))
+            .await
+    }
+
+    /// Starts an exec with stdin attached and returns its session.
+    pub async fn exec<I, S>(
+        &self,
+        cmd: I,
+        configure: impl FnOnce(&mut ExecCreate),
+    ) -> Result<ExecSession>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let mut opts = ExecCreate::new(self.id(), cmd);
+        opts.stdin = true;
+        configure(&mut opts);
+        self.docker().exec_session(&opts).await
+    }
+
+    /// A tar of `path` in the container and its stat (see [`Docker::get_archive`]).
+    pub async fn get_archive(&self, path: &str) -> Result<(Option<PathStat>, ResponseBody)> {
+        self.docker().get_archive(self.id(), path).await
+    }
+
+    /// Extracts a tar into the directory `path` (see [`Docker::put_archive`]).
+    pub async fn put_archive(&self, path: &str, tar: ByteStream) -> Result<()> {
+        self.docker().put_archive(self.id(), path, tar).await
+    }
+
+    /// The container's filesystem as a tar stream (see [`Docker::export`]).
+    pub async fn export(&self) -> Result<ResponseBody> {
+        self.docker().export(self.id()).await
+    }
 }

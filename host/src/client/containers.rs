@@ -50,7 +50,7 @@ impl Docker {
 /// The containers collection: list, create, get, prune.
 #[derive(Debug, Clone)]
 pub struct Containers {
-    docker: Docker,
+    pub(crate) docker: Docker,
 }
 
 impl Containers {

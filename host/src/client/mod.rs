@@ -3,6 +3,7 @@
 mod builder;
 pub(crate) mod container_io;
 pub(crate) mod containers;
+pub(crate) mod run;
 mod session;
 mod stream;
 pub(crate) mod system;

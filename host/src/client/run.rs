@@ -1,0 +1,205 @@
+//! `create` from docker-py style options, image pull, and docker-py's `containers.run`.
+
+use berth_core::api::container_io::ContainerLogs;
+use berth_core::api::containers::{ContainerCreate, WaitCondition};
+use berth_core::api::images::{ImageInspectOp, ImagePull};
+use berth_core::model::{Typed, TypedDecoder};
+use berth_core::models::{CreateImageInfo, ImageInspect};
+use berth_core::options::ContainerOptions;
+use berth_core::stream::json::JsonStreamDecoder;
+use futures_util::StreamExt;
+
+use super::containers::{Container, Containers, RemoveOptions};
+use super::{DecodedStream, Docker, Output};
+use crate::error::Result;
+
+/// The progress stream of [`Docker::pull`].
+pub type PullStream = DecodedStream<TypedDecoder<JsonStreamDecoder, CreateImageInfo>>;
+
+impl Docker {
+    /// `POST /images/create?fromImage=`: pulls an image; the stream yields per-layer
+    /// progress and ends with an error if the pull failed inside the stream. Drain it:
+    /// dropping it early cancels the pull in the daemon.
+    pub async fn pull(&self, options: &ImagePull) -> Result<PullStream> {
+        self.stream(options).await
+    }
+
+    /// Pulls an image to the end, handing every progress item to `progress`.
+    pub async fn pull_to_end(
+        &self,
+        options: &ImagePull,
+        mut progress: impl FnMut(&Typed<CreateImageInfo>),
+    ) -> Result<()> {
+        let mut s = self.pull(options).await?;
+        while let Some(item) = s.next().await {
+            progress(&item?);
+        }
+        Ok(())
+    }
+
+    /// `GET /images/{name}/json`.
+    pub async fn image_inspect(&self, name: &str) -> Result<Typed<ImageInspect>> {
+        self.execute(&ImageInspectOp {
+            name: name.to_owned(),
+        })
+        .await
+    }
+}
+
+/// How [`Containers::run`] runs a container (the container itself is described by
+/// [`ContainerOptions`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunOptions {
+    /// Return as soon as the container started.
+    pub detach: bool,
+    /// Remove the container once it exited (also when it failed). With `detach`, the
+    /// daemon removes it (`AutoRemove`).
+    pub remove: bool,
+    /// Return the container's stdout.
+    pub stdout: bool,
+    /// Return the container's stderr too (docker-py's default: no).
+    pub stderr: bool,
+    /// Pull the image when it is missing, then create again.
+    pub pull_missing: bool,
+}
+
+impl Default for RunOptions {
+    fn default() -> RunOptions {
+        RunOptions {
+            detach: false,
+            remove: false,
+            stdout: true,
+            stderr: false,
+            pull_missing: true,
+        }
+    }
+}
+
+/// What [`Containers::run`] returns.
+#[derive(Debug)]
+pub enum RunOutcome {
+    /// `detach`: the started container.
+    Detached(Container),
+    /// The container ran to a zero exit status.
+    Finished {
+        /// Its id (it may have been removed since).
+        container_id: String,
+        /// Its exit status (0).
+        exit_code: i64,
+        /// Its output, as chosen by `stdout`/`stderr`.
+        output: Output,
+    },
+}
+
+impl Containers {
+    /// `POST /containers/create` from docker-py style options, then inspects the new
+    /// container. Options the negotiated API lacks are refused before anything is sent.
+    pub async fn create(&self, options: &ContainerOptions) -> Result<Container> {
+        let api = self.docker.api_version().await?;
+        let body = options.to_body(api)?;
+        let created = self
+            .docker
+            .execute(&ContainerCreate {
+                name: options.name().map(str::to_owned),
+                platform: options.platform().map(str::to_owned),
+                body,
+            })
+            .await?;
+        self.get(&created.id).await
+    }
+
+    /// docker-py's `containers.run`: create (pulling the image if it is missing),
+    /// start, and either return the running container (`detach`) or wait for it and
+    /// return its output. A non-zero exit is an error of category
+    /// [`ContainerExit`](crate::Category::ContainerExit) carrying the exit status,
+    /// command, image and stderr. With `remove` the container is removed in every case.
+    pub async fn run(&self, options: &ContainerOptions, run: &RunOptions) -> Result<RunOutcome> {
+        let mut options = options.clone();
+        if run.detach && run.remove {
+            options = options.auto_remove(true);
+        }
+        let container = match self.create(&options).await {
+            Err(e) if run.pull_missing && e.category() == crate::Category::ImageNotFound => {
+                self.docker
+                    .pull_to_end(
+                        &ImagePull {
+                            image: options.image().to_owned(),
+                            platform: options.platform().map(str::to_owned),
+                            ..ImagePull::default()
+                        },
+                        |_| {},
+                    )
+                    .await?;
+                self.create(&options).await?
+            }
+            other => other?,
+        };
+        if run.detach {
+            container.start().await?;
+            return Ok(RunOutcome::Detached(container));
+        }
+        let result = self.run_attached(&container, run).await;
+        if run.remove {
+            let removed = container
+                .remove(RemoveOptions {
+                    volumes: true,
+                    force: true,
+                    ..RemoveOptions::default()
+                })
+                .await;
+            // The run's own error matters more than a failed cleanup.
+            if result.is_ok() {
+                removed?;
+            }
+        }
+        result
+    }
+
+    async fn run_attached(&self, container: &Container, run: &RunOptions) -> Result<RunOutcome> {
+        container.start().await?;
+        let status = container
+            .wait(Some(WaitCondition::NotRunning), None)
+            .await?;
+        let exit_code = status.status_code;
+        let logs = |stdout: bool, stderr: bool| {
+            let mut l = ContainerLogs::new(container.id());
+            l.stdout = stdout;
+            l.stderr = stderr;
+            l.tty = container
+                .attrs()
+                .config
+                .as_ref()
+                .and_then(|c| c.tty)
+                .or(Some(false));
+            l
+        };
+        if exit_code != 0 {
+            let stderr = match self.docker.logs(&logs(false, true)).await {
+                Ok(s) => Output::collect(s)
+                    .await
+                    .map(|o| o.stderr)
+                    .unwrap_or_default(),
+                Err(_) => Vec::new(),
+            };
+            let config = container.attrs().config.as_ref();
+            return Err(berth_core::Error::ContainerExit {
+                container: container.id().to_owned(),
+                exit_status: exit_code,
+                command: config.and_then(|c| c.cmd.clone()).unwrap_or_default(),
+                image: config.and_then(|c| c.image.clone()).unwrap_or_default(),
+                stderr: String::from_utf8_lossy(&stderr).into_owned(),
+            }
+            .into());
+        }
+        let output = if run.stdout || run.stderr {
+            Output::collect(self.docker.logs(&logs(run.stdout, run.stderr)).await?).await?
+        } else {
+            Output::default()
+        };
+        Ok(RunOutcome::Finished {
+            container_id: container.id().to_owned(),
+            exit_code,
+            output,
+        })
+    }
+}
