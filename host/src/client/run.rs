@@ -79,7 +79,7 @@ impl Default for RunOptions {
 #[derive(Debug)]
 pub enum RunOutcome {
     /// `detach`: the started container.
-    Detached(Container),
+    Detached(Box<Container>),
     /// The container ran to a zero exit status.
     Finished {
         /// Its id (it may have been removed since).
@@ -136,7 +136,7 @@ impl Containers {
         };
         if run.detach {
             container.start().await?;
-            return Ok(RunOutcome::Detached(container));
+            return Ok(RunOutcome::Detached(Box::new(container)));
         }
         let result = self.run_attached(&container, run).await;
         if run.remove {
