@@ -137,4 +137,7 @@ pub type Event = Typed<EventMessage>;
 
 #[path = "blocking_containers.rs"]
 mod containers;
+#[path = "blocking_io.rs"]
+mod io;
 pub use containers::{Container, Containers};
+pub use io::BlockingRunOutcome;

@@ -42,12 +42,12 @@ impl Docker {
 /// The blocking containers collection. See [`crate::Containers`].
 #[derive(Debug, Clone)]
 pub struct Containers {
-    inner: crate::Containers,
-    rt: Arc<Runtime>,
+    pub(super) inner: crate::Containers,
+    pub(super) rt: Arc<Runtime>,
 }
 
 impl Containers {
-    fn wrap(&self, inner: crate::Container) -> Container {
+    pub(super) fn wrap(&self, inner: crate::Container) -> Container {
         Container {
             inner,
             rt: self.rt.clone(),
@@ -87,8 +87,8 @@ impl Containers {
 /// A blocking container object. See [`crate::Container`].
 #[derive(Debug, Clone)]
 pub struct Container {
-    inner: crate::Container,
-    rt: Arc<Runtime>,
+    pub(super) inner: crate::Container,
+    pub(super) rt: Arc<Runtime>,
 }
 
 impl Container {

@@ -315,3 +315,41 @@ async fn run_pulls_a_missing_image_from_the_registry() {
         "{e:?}"
     );
 }
+
+#[test]
+fn blocking_run_logs_and_exec() {
+    let d = berth::blocking::Docker::from_env().expect("client");
+    let cl = Cleanup::new();
+    let r = d
+        .containers()
+        .run(
+            &cl.options("busybox:berth-test").cmd(["echo", "blocking"]),
+            &RunOptions::default(),
+        )
+        .expect("run");
+    let berth::blocking::BlockingRunOutcome::Finished {
+        output,
+        container_id,
+        ..
+    } = r
+    else {
+        panic!("expected Finished")
+    };
+    assert_eq!(output.stdout, b"blocking\n");
+    let c = d.containers().get(&container_id).expect("get");
+    assert_eq!(c.logs().expect("logs").stdout, b"blocking\n");
+    let frames: Vec<_> = d
+        .logs(&berth::api::container_io::ContainerLogs::new(&container_id))
+        .expect("logs")
+        .collect::<Result<_, _>>()
+        .expect("frames");
+    assert_eq!(frames.len(), 1);
+
+    let live = d
+        .containers()
+        .create(&cl.options("busybox:berth-test").cmd(["sleep", "300"]))
+        .expect("create");
+    live.start().expect("start");
+    let r = live.exec_run(["sh", "-c", "exit 4"]).expect("exec");
+    assert_eq!(r.exit_code, Some(4));
+}
