@@ -1,86 +1,30 @@
-//! `berth`: the command-line face of the berth Docker client.
+//! `version`, `info`, `df`, `events`: the daemon as a whole.
 
 use std::io::Write;
-use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::Args;
 use futures_util::StreamExt;
 
+use berth::Docker;
 use berth::api::system::{Events, Timestamp};
-use berth::core::request::Filters;
-use berth::{Docker, DockerBuilder};
 
-#[derive(Parser, Debug)]
-#[command(name = "berth", version, about = "A Docker Engine client")]
-struct Cli {
-    /// Daemon address (overrides DOCKER_HOST), e.g. unix:///var/run/docker.sock.
-    #[arg(short = 'H', long = "host", global = true)]
-    host: Option<String>,
-    /// Print the daemon's JSON instead of a summary.
-    #[arg(long, global = true)]
-    json: bool,
-    #[command(subcommand)]
-    command: Command,
+use crate::{Failure, filters_of, print_json};
+
+#[derive(Args, Debug)]
+pub struct EventsArgs {
+    /// Filter, `key=value` (repeatable): type, container, image, label, event, …
+    #[arg(short, long = "filter")]
+    filter: Vec<String>,
+    /// Replay events since this Unix time (seconds, optionally `.nanos`), or a
+    /// relative duration like `10m`.
+    #[arg(long)]
+    since: Option<String>,
+    /// Stop at this Unix time or relative duration (`0s` = now).
+    #[arg(long)]
+    until: Option<String>,
 }
 
-#[derive(Subcommand, Debug)]
-enum Command {
-    /// Show the client and daemon versions.
-    Version,
-    /// Show system-wide information.
-    Info,
-    /// Show disk usage.
-    Df,
-    /// Stream daemon events.
-    Events {
-        /// Filter, `key=value` (repeatable): type, container, image, label, event, …
-        #[arg(short, long = "filter")]
-        filter: Vec<String>,
-        /// Replay events since this Unix time (seconds, optionally `.nanos`), or a
-        /// relative duration like `10m`.
-        #[arg(long)]
-        since: Option<String>,
-        /// Stop at this Unix time or relative duration (`0s` = now).
-        #[arg(long)]
-        until: Option<String>,
-    },
-}
-
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match run(cli).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("berth: {e}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-async fn run(cli: Cli) -> berth::Result<()> {
-    let builder = match &cli.host {
-        Some(h) => DockerBuilder::new(h),
-        None => DockerBuilder::from_env()?,
-    };
-    let docker = builder.build()?;
-    match cli.command {
-        Command::Version => version(&docker, cli.json).await,
-        Command::Info => info(&docker, cli.json).await,
-        Command::Df => df(&docker, cli.json).await,
-        Command::Events {
-            filter,
-            since,
-            until,
-        } => events(&docker, cli.json, &filter, since, until).await,
-    }
-}
-
-fn print_json(v: &serde_json::Value) {
-    println!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
-}
-
-async fn version(docker: &Docker, json: bool) -> berth::Result<()> {
+pub async fn version(docker: &Docker, json: bool) -> Result<(), Failure> {
     let v = docker.version().await?;
     if json {
         print_json(&v.attrs);
@@ -104,7 +48,7 @@ async fn version(docker: &Docker, json: bool) -> berth::Result<()> {
     Ok(())
 }
 
-async fn info(docker: &Docker, json: bool) -> berth::Result<()> {
+pub async fn info(docker: &Docker, json: bool) -> Result<(), Failure> {
     let i = docker.info().await?;
     if json {
         print_json(&i.attrs);
@@ -146,7 +90,7 @@ async fn info(docker: &Docker, json: bool) -> berth::Result<()> {
     Ok(())
 }
 
-async fn df(docker: &Docker, json: bool) -> berth::Result<()> {
+pub async fn df(docker: &Docker, json: bool) -> Result<(), Failure> {
     let d = docker.df().await?;
     if json {
         print_json(&d.attrs);
@@ -174,21 +118,11 @@ async fn df(docker: &Docker, json: bool) -> berth::Result<()> {
     Ok(())
 }
 
-async fn events(
-    docker: &Docker,
-    json: bool,
-    filter: &[String],
-    since: Option<String>,
-    until: Option<String>,
-) -> berth::Result<()> {
-    let mut filters = Filters::new();
-    for f in filter {
-        filters.add_pair(f)?;
-    }
+pub async fn events(docker: &Docker, json: bool, a: EventsArgs) -> Result<(), Failure> {
     let opts = Events {
-        since: since.as_deref().map(parse_time).transpose()?,
-        until: until.as_deref().map(parse_time).transpose()?,
-        filters,
+        since: a.since.as_deref().map(parse_time).transpose()?,
+        until: a.until.as_deref().map(parse_time).transpose()?,
+        filters: filters_of(&a.filter)?,
     };
     let mut stream = docker.events(&opts).await?;
     let mut out = std::io::stdout().lock();
@@ -225,7 +159,7 @@ async fn events(
 }
 
 /// `1700000000`, `1700000000.5`, or a duration before now: `90s`, `10m`, `2h`.
-fn parse_time(s: &str) -> berth::Result<Timestamp> {
+pub fn parse_time(s: &str) -> berth::Result<Timestamp> {
     let bad = || {
         berth::Error::from(berth::core::Error::InvalidArgument(format!(
             "{s:?} is neither a Unix time nor a duration like 10m"
@@ -259,7 +193,7 @@ fn parse_time(s: &str) -> berth::Result<Timestamp> {
     ))
 }
 
-fn human_bytes(n: i64) -> String {
+pub fn human_bytes(n: i64) -> String {
     const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
     let mut v = n as f64;
     let mut u = 0;
