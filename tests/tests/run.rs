@@ -278,17 +278,25 @@ async fn run_pulls_a_missing_image_from_the_registry() {
     let _ = std::process::Command::new("docker")
         .args(["rmi", "-f", image])
         .output();
+    let mut statuses = Vec::new();
     let r = d
         .containers()
-        .run(
+        .run_with_progress(
             &cl.options(image).cmd(["echo", "pulled"]),
             &RunOptions {
                 remove: true,
                 ..RunOptions::default()
             },
+            |p| statuses.push(p.status.clone().unwrap_or_default()),
         )
         .await
         .expect("run pulls then runs");
+    assert!(
+        statuses
+            .iter()
+            .any(|s| s.starts_with("Status: Downloaded newer image")),
+        "pull progress was reported: {statuses:?}"
+    );
     let RunOutcome::Finished { output, .. } = r else {
         panic!("expected Finished")
     };

@@ -122,6 +122,23 @@ impl Endpoint for ExecCreate {
     }
 }
 
+impl ExecCreate {
+    /// `line` split like a POSIX shell (docker-py accepts the command as a string):
+    /// `sh -c 'echo "a b"'` → `["sh", "-c", "echo \"a b\""]`.
+    ///
+    /// ```
+    /// use berth_core::api::exec::ExecCreate;
+    /// let e = ExecCreate::from_line("web", "sh -c 'echo hi'").unwrap();
+    /// assert_eq!(e.cmd, ["sh", "-c", "echo hi"]);
+    /// ```
+    pub fn from_line(container: impl Into<String>, line: &str) -> Result<ExecCreate> {
+        Ok(ExecCreate::new(
+            container,
+            crate::options::shell_split(line)?,
+        ))
+    }
+}
+
 /// `KEY=value` strings from a map (docker-py's `environment` dict).
 pub fn env_list(env: &BTreeMap<String, String>) -> Vec<String> {
     env.iter().map(|(k, v)| format!("{k}={v}")).collect()

@@ -114,6 +114,17 @@ impl Containers {
     /// [`ContainerExit`](crate::Category::ContainerExit) carrying the exit status,
     /// command, image and stderr. With `remove` the container is removed in every case.
     pub async fn run(&self, options: &ContainerOptions, run: &RunOptions) -> Result<RunOutcome> {
+        self.run_with_progress(options, run, |_| {}).await
+    }
+
+    /// [`Containers::run`], handing the progress of a pull of the missing image to
+    /// `progress`.
+    pub async fn run_with_progress(
+        &self,
+        options: &ContainerOptions,
+        run: &RunOptions,
+        progress: impl FnMut(&Typed<CreateImageInfo>),
+    ) -> Result<RunOutcome> {
         let mut options = options.clone();
         if run.detach && run.remove {
             options = options.auto_remove(true);
@@ -127,7 +138,7 @@ impl Containers {
                             platform: options.platform().map(str::to_owned),
                             ..ImagePull::default()
                         },
-                        |_| {},
+                        progress,
                     )
                     .await?;
                 self.create(&options).await?
