@@ -4,10 +4,11 @@ use std::fmt;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
-use berth_core::stream::{Decoder, Frame, OutputDecoder, StreamKind};
+use berth_core::stream::{Frame, OutputDecoder, StreamKind};
 use futures_util::{Stream, StreamExt};
 use tokio::io::{AsyncRead, AsyncWriteExt, ReadBuf, ReadHalf, WriteHalf};
 
+use super::stream::{ChunkSource, DecodedStream};
 use crate::error::{Error, Result};
 use crate::transport::Duplex;
 
@@ -38,12 +39,13 @@ impl Session {
         let (r, w) = tokio::io::split(duplex);
         Session {
             input: SessionInput { writer: Some(w) },
-            output: OutputStream {
-                reader: r,
+            output: DecodedStream::new(
+                DuplexReader {
+                    reader: r,
+                    buf: vec![0; READ_CHUNK].into_boxed_slice(),
+                },
                 decoder,
-                buf: vec![0; READ_CHUNK].into_boxed_slice(),
-                state: ReadState::Reading,
-            },
+            ),
         }
     }
 
@@ -116,74 +118,38 @@ fn io_error(what: &'static str) -> impl Fn(std::io::Error) -> Error {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum ReadState {
-    Reading,
-    Finishing,
-    Done,
-}
-
-/// The output side of a [`Session`]: a stream of [`Frame`]s.
-pub struct OutputStream {
+/// The read half of an upgraded connection, as a [`ChunkSource`].
+pub struct DuplexReader {
     reader: ReadHalf<Duplex>,
-    decoder: OutputDecoder,
     buf: Box<[u8]>,
-    state: ReadState,
 }
 
-impl fmt::Debug for OutputStream {
+impl fmt::Debug for DuplexReader {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("OutputStream")
-            .field("multiplexed", &self.decoder.is_multiplexed())
-            .field("state", &self.state)
-            .finish()
+        f.write_str("DuplexReader")
     }
 }
 
-impl Stream for OutputStream {
-    type Item = Result<Frame>;
-
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame>>> {
-        let this = self.get_mut();
-        loop {
-            match this.state {
-                ReadState::Done => return Poll::Ready(None),
-                ReadState::Finishing => {
-                    return Poll::Ready(match this.decoder.finish() {
-                        Ok(Some(f)) => Some(Ok(f)),
-                        Ok(None) => {
-                            this.state = ReadState::Done;
-                            None
-                        }
-                        Err(e) => {
-                            this.state = ReadState::Done;
-                            Some(Err(e.into()))
-                        }
-                    });
-                }
-                ReadState::Reading => {}
-            }
-            match this.decoder.next() {
-                Ok(Some(f)) => return Poll::Ready(Some(Ok(f))),
-                Ok(None) => {}
-                Err(e) => {
-                    this.state = ReadState::Done;
-                    return Poll::Ready(Some(Err(e.into())));
-                }
-            }
-            let mut rb = ReadBuf::new(&mut this.buf);
-            if let Err(e) = ready!(Pin::new(&mut this.reader).poll_read(cx, &mut rb)) {
-                this.state = ReadState::Done;
-                return Poll::Ready(Some(Err(io_error("reading output")(e))));
-            }
-            if rb.filled().is_empty() {
-                this.state = ReadState::Finishing;
-            } else {
-                this.decoder.push(rb.filled());
+impl ChunkSource for DuplexReader {
+    fn poll_push(
+        &mut self,
+        cx: &mut Context<'_>,
+        sink: &mut dyn FnMut(&[u8]),
+    ) -> Poll<Option<Result<()>>> {
+        let mut rb = ReadBuf::new(&mut self.buf);
+        match ready!(Pin::new(&mut self.reader).poll_read(cx, &mut rb)) {
+            Err(e) => Poll::Ready(Some(Err(io_error("reading output")(e)))),
+            Ok(()) if rb.filled().is_empty() => Poll::Ready(None),
+            Ok(()) => {
+                sink(rb.filled());
+                Poll::Ready(Some(Ok(())))
             }
         }
     }
 }
+
+/// The output side of a [`Session`]: a stream of [`Frame`]s.
+pub type OutputStream = DecodedStream<OutputDecoder, DuplexReader>;
 
 /// Output read to the end: stdout and stderr apart, and both interleaved in arrival
 /// order (docker-py's non-demuxed bytes).

@@ -1,4 +1,4 @@
-//! A response body run through a core decoder, as a `futures::Stream`.
+//! Bytes from the daemon run through a core decoder, as a `futures::Stream`.
 
 use std::fmt;
 use std::pin::Pin;
@@ -10,13 +10,35 @@ use futures_util::Stream;
 use crate::error::Result;
 use crate::transport::ResponseBody;
 
-/// The items of a streaming response (events, progress, log frames).
+/// Where a [`DecodedStream`] reads its bytes: a response body, or the read half of an
+/// upgraded connection.
+pub trait ChunkSource {
+    /// Reads the next chunk and hands it to `sink` (no copy on the way);
+    /// `Ready(None)` at the end.
+    fn poll_push(
+        &mut self,
+        cx: &mut Context<'_>,
+        sink: &mut dyn FnMut(&[u8]),
+    ) -> Poll<Option<Result<()>>>;
+}
+
+impl ChunkSource for ResponseBody {
+    fn poll_push(
+        &mut self,
+        cx: &mut Context<'_>,
+        sink: &mut dyn FnMut(&[u8]),
+    ) -> Poll<Option<Result<()>>> {
+        ResponseBody::poll_chunk(self, cx).map(|c| c.map(|r| r.map(|b| sink(&b))))
+    }
+}
+
+/// The items of a streaming response (events, progress, log frames, attach output).
 ///
 /// Backpressure is natural: nothing is read from the socket until the next item is
 /// asked for. The stream ends after the daemon's last item; a stream cut off mid-item
 /// ends with an error. Dropping it closes the connection.
-pub struct DecodedStream<D> {
-    body: ResponseBody,
+pub struct DecodedStream<D, S = ResponseBody> {
+    source: S,
     decoder: D,
     state: State,
 }
@@ -28,22 +50,27 @@ enum State {
     Done,
 }
 
-impl<D> fmt::Debug for DecodedStream<D> {
+impl<D, S: fmt::Debug> fmt::Debug for DecodedStream<D, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DecodedStream")
-            .field("body", &self.body)
+            .field("source", &self.source)
             .field("state", &self.state)
             .finish()
     }
 }
 
-impl<D: Decoder> DecodedStream<D> {
-    pub(crate) fn new(body: ResponseBody, decoder: D) -> DecodedStream<D> {
+impl<D: Decoder, S: ChunkSource> DecodedStream<D, S> {
+    pub(crate) fn new(source: S, decoder: D) -> DecodedStream<D, S> {
         DecodedStream {
-            body,
+            source,
             decoder,
             state: State::Reading,
         }
+    }
+
+    /// The decoder (e.g. to ask whether output is multiplexed).
+    pub fn decoder(&self) -> &D {
+        &self.decoder
     }
 
     /// The next item, `None` at the end.
@@ -79,8 +106,11 @@ impl<D: Decoder> DecodedStream<D> {
                     return Poll::Ready(Some(Err(e.into())));
                 }
             }
-            match self.body.poll_chunk(cx) {
-                Poll::Ready(Some(Ok(bytes))) => self.decoder.push(&bytes),
+            let DecodedStream {
+                source, decoder, ..
+            } = self;
+            match source.poll_push(cx, &mut |b| decoder.push(b)) {
+                Poll::Ready(Some(Ok(()))) => {}
                 Poll::Ready(Some(Err(e))) => {
                     self.state = State::Done;
                     return Poll::Ready(Some(Err(e)));
@@ -92,7 +122,7 @@ impl<D: Decoder> DecodedStream<D> {
     }
 }
 
-impl<D: Decoder + Unpin> Stream for DecodedStream<D> {
+impl<D: Decoder + Unpin, S: ChunkSource + Unpin> Stream for DecodedStream<D, S> {
     type Item = Result<D::Item>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
