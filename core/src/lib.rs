@@ -20,6 +20,8 @@
 #![deny(missing_docs)]
 
 pub mod api;
+pub mod auth;
+pub mod context;
 pub mod daemon_host;
 pub mod endpoint;
 pub mod error;

@@ -141,3 +141,15 @@ mod containers;
 mod io;
 pub use containers::{Container, Containers};
 pub use io::BlockingRunOutcome;
+#[path = "blocking_networks.rs"]
+mod networks;
+pub use networks::{Network, Networks};
+#[path = "blocking_volumes.rs"]
+mod volumes;
+pub use volumes::{Volume, Volumes};
+#[path = "blocking_images.rs"]
+mod images;
+pub use images::{BodyReader, Image, Images, RegistryData};
+#[path = "blocking_swarm.rs"]
+mod swarm;
+pub use swarm::{Config, Configs, Node, Nodes, Secret, Secrets, Service, Services, Swarm, Tasks};

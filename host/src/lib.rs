@@ -27,10 +27,19 @@ pub use berth_core::api;
 pub use berth_core::model::Typed;
 pub use berth_core::models;
 pub use berth_core::{ApiVersion, Category};
+pub use client::build::{
+    BuildContext, BuildError, BuildLog, BuildOptions, BuildResult, BuildStream, ContainerLimits,
+};
 pub use client::container_io::{ExecResult, ExecSession, LogStream};
 pub use client::containers::{Container, Containers, RemoveOptions, StatsStream};
+pub use client::images::{AuthStore, Image, Images, PushStream, RegistryData, SaveName};
+pub use client::networks::{Network, Networks};
 pub use client::run::{PullStream, RunOptions, RunOutcome};
+pub use client::secrets::{Config, Configs, Secret, Secrets};
+pub use client::services::{Service, Services, Tasks};
+pub use client::swarm::{Node, Nodes, Rotate, Swarm};
 pub use client::system::{EventStream, timestamp};
+pub use client::volumes::{Volume, Volumes};
 pub use client::{
     CallTimeout, DecodedStream, Docker, DockerBuilder, Output, OutputStream, Session, SessionInput,
 };

@@ -116,6 +116,44 @@ ensure_registry_image() {
   docker rmi "$ref" >/dev/null
 }
 
+# A second local registry on 127.0.0.1:5001 WITH htpasswd auth (user berth, password
+# berth-secret), for login and authenticated push/pull tests. It starts empty.
+AUTH_REGISTRY_PORT=${BERTH_AUTH_REGISTRY_PORT:-5001}
+AUTH_REGISTRY_USER=berth
+AUTH_REGISTRY_PASSWORD=berth-secret
+ensure_auth_registry() {
+  # /v2/ answers 401 (not a connection error) when the registry is up.
+  if curl -sS -o /dev/null "http://127.0.0.1:$AUTH_REGISTRY_PORT/v2/" 2>/dev/null; then return 0; fi
+  command -v docker-registry >/dev/null 2>&1 || { log "docker-registry missing: no auth registry"; return 0; }
+  command -v htpasswd >/dev/null 2>&1 || die "htpasswd (apache2-utils) is needed for the auth registry"
+  local dir="$STATE_DIR/registry-auth"
+  mkdir -p "$dir/data"
+  htpasswd -Bbn "$AUTH_REGISTRY_USER" "$AUTH_REGISTRY_PASSWORD" >"$dir/htpasswd"
+  cat >"$dir/config.yml" <<YML
+version: 0.1
+storage:
+  filesystem:
+    rootdirectory: $dir/data
+  delete:
+    enabled: true
+http:
+  addr: 127.0.0.1:$AUTH_REGISTRY_PORT
+auth:
+  htpasswd:
+    realm: berth-test
+    path: $dir/htpasswd
+YML
+  log "starting docker-registry with htpasswd auth on 127.0.0.1:$AUTH_REGISTRY_PORT (log: $dir/registry.log)"
+  nohup docker-registry serve "$dir/config.yml" >"$dir/registry.log" 2>&1 </dev/null &
+  for _ in $(seq 1 40); do
+    local code
+    code=$(curl -sS -o /dev/null -w '%{http_code}' "http://127.0.0.1:$AUTH_REGISTRY_PORT/v2/" 2>/dev/null || true)
+    if [ "$code" = 401 ]; then return 0; fi
+    sleep 0.25
+  done
+  die "docker-registry (auth) did not answer on 127.0.0.1:$AUTH_REGISTRY_PORT"
+}
+
 if [ -z "${DOCKER_HOST:-}" ] || ! answers; then
   install_packages
 fi
@@ -126,4 +164,5 @@ fi
 ensure_test_image
 ensure_registry
 ensure_registry_image
+ensure_auth_registry
 log "engine ready: API $(docker version --format '{{.Server.APIVersion}}'), server $(docker version --format '{{.Server.Version}}')"

@@ -1,12 +1,20 @@
 //! The async Docker client.
 
+pub(crate) mod auth;
+pub(crate) mod build;
 mod builder;
 pub(crate) mod container_io;
 pub(crate) mod containers;
+pub(crate) mod images;
+pub(crate) mod networks;
 pub(crate) mod run;
+pub(crate) mod secrets;
+pub(crate) mod services;
 mod session;
 mod stream;
+pub(crate) mod swarm;
 pub(crate) mod system;
+pub(crate) mod volumes;
 
 use std::fmt;
 use std::sync::Arc;
@@ -55,6 +63,8 @@ struct Inner {
     headers: HeaderMap,
     pinned: Option<ApiVersion>,
     negotiated: OnceCell<ApiVersion>,
+    /// Registry credentials: logins, config.json, credential helpers.
+    auth: std::sync::RwLock<auth::AuthStore>,
 }
 
 impl fmt::Debug for Docker {
@@ -130,6 +140,7 @@ impl Docker {
                 headers,
                 pinned,
                 negotiated: OnceCell::new(),
+                auth: std::sync::RwLock::new(auth::AuthStore::from_env()),
             }),
         }
     }
@@ -319,6 +330,24 @@ impl Docker {
             headers: &res.headers,
             body: &bytes,
         })?)
+    }
+
+    /// Runs an endpoint whose request body is streamed by the caller and whose answer
+    /// is a stream of items (build: a tar context in, progress out). The body is only
+    /// sent when the endpoint's request takes one (a remote build has none). No
+    /// response-head or idle timeout: the daemon answers after reading the whole body.
+    pub async fn upload_stream<E: StreamEndpoint>(
+        &self,
+        endpoint: &E,
+        body: ByteStream,
+    ) -> Result<DecodedStream<E::Decoder>> {
+        let api = self.api_version().await?;
+        let head = endpoint.request(api)?;
+        let upload = matches!(head.body, RequestBody::Stream { .. }).then_some(body);
+        let res = self.send(head, upload, CallTimeout::None).await?;
+        let res = error_for_status(res).await?;
+        let decoder = endpoint.decoder(res.status.as_u16(), &res.headers)?;
+        Ok(DecodedStream::new(res.body, decoder))
     }
 
     /// Runs an endpoint that upgrades the connection (attach, exec start): returns the

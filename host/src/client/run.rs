@@ -136,6 +136,7 @@ impl Containers {
                         &ImagePull {
                             image: options.image().to_owned(),
                             platform: options.platform().map(str::to_owned),
+                            registry_auth: Some(self.docker.registry_auth(options.image()).await?),
                             ..ImagePull::default()
                         },
                         progress,

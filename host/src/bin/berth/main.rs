@@ -5,11 +5,16 @@
 //! (cp) and `run`. Errors print one line `berth: …` per failure and exit with 1;
 //! `run` and `exec` exit with the status of what they ran, like docker's.
 
+mod build;
 mod containers;
 mod copy;
+mod images;
 mod io;
+mod networks;
 mod run;
+mod swarm;
 mod system;
+mod volumes;
 
 use std::fmt;
 use std::process::ExitCode;
@@ -66,6 +71,42 @@ enum Command {
     Export(io::ExportArgs),
     /// Show containers' resource usage.
     Stats(containers::StatsArgs),
+    /// List images.
+    Images(images::ImagesArgs),
+    /// Pull an image from a registry.
+    Pull(images::PullArgs),
+    /// Push an image to a registry.
+    Push(images::PushArgs),
+    /// Give an image another name.
+    Tag(images::TagArgs),
+    /// Remove images.
+    Rmi(images::RmiArgs),
+    /// Write images as a tar archive.
+    Save(images::SaveArgs),
+    /// Load images from a tar archive.
+    Load(images::LoadArgs),
+    /// Check registry credentials (berth does not store them).
+    Login(images::LoginArgs),
+    /// Build an image from a Dockerfile and a context.
+    Build(build::BuildArgs),
+    /// Manage networks.
+    #[command(subcommand)]
+    Network(networks::NetworkCommand),
+    /// Manage volumes.
+    #[command(subcommand)]
+    Volume(volumes::VolumeCommand),
+    /// Manage the swarm.
+    #[command(subcommand)]
+    Swarm(swarm::SwarmCommand),
+    /// Manage swarm nodes.
+    #[command(subcommand)]
+    Node(swarm::NodeCommand),
+    /// Manage swarm services.
+    #[command(subcommand)]
+    Service(swarm::ServiceCommand),
+    /// Manage swarm secrets.
+    #[command(subcommand)]
+    Secret(swarm::SecretCommand),
 }
 
 /// Why a command failed: one or more messages, each printed as one line.
@@ -150,6 +191,21 @@ async fn dispatch(cli: Cli) -> Outcome {
         Command::Cp(a) => done(copy::cp(&docker, a).await),
         Command::Export(a) => done(io::export(&docker, a).await),
         Command::Stats(a) => done(containers::stats(&docker, json, a).await),
+        Command::Images(a) => done(images::images(&docker, json, a).await),
+        Command::Pull(a) => done(images::pull(&docker, a).await),
+        Command::Push(a) => done(images::push(&docker, a).await),
+        Command::Tag(a) => done(images::tag(&docker, a).await),
+        Command::Rmi(a) => done(images::rmi(&docker, a).await),
+        Command::Save(a) => done(images::save(&docker, a).await),
+        Command::Load(a) => done(images::load(&docker, a).await),
+        Command::Login(a) => done(images::login(&docker, a).await),
+        Command::Build(a) => done(build::build(&docker, json, a).await),
+        Command::Network(c) => done(networks::run(&docker, json, c).await),
+        Command::Volume(c) => done(volumes::run(&docker, json, c).await),
+        Command::Swarm(c) => done(swarm::swarm(&docker, json, c).await),
+        Command::Node(c) => done(swarm::node(&docker, json, c).await),
+        Command::Service(c) => done(swarm::service(&docker, json, c).await),
+        Command::Secret(c) => done(swarm::secret(&docker, json, c).await),
     }
 }
 

@@ -1,0 +1,667 @@
+//! Images area against the real daemon and the provisioned registry without auth
+//! (127.0.0.1:5000): list, inspect, history, tag, remove, prune, import, save, load,
+//! push/pull round trip with progress, missing tags, search, registry data, and the
+//! blocking client.
+//!
+//! Images made here are imported with `LABEL berth.test=1` (tags of the shared test
+//! image cannot carry labels); every name a test creates is removed by an
+//! [`Names`] guard, pass or fail.
+
+use std::collections::BTreeSet;
+use std::io::Read;
+
+use berth::api::images::{
+    DeleteEntry, ImageImport, ImageList, ImagePrune, ImagePull, ImagePush, ImageRemove,
+    ImageSearch, ImportSource, ProgressAggregator,
+};
+use berth::core::request::Filters;
+use berth::transport::bytes_stream;
+use berth::{Category, Docker, SaveName};
+use berth_tests::{TEST_LABEL, docker, docker_cli, unique};
+use futures_util::StreamExt;
+
+const IMAGE: &str = "busybox:berth-test";
+const REGISTRY: &str = "127.0.0.1:5000";
+
+/// Image names (and ids) removed with `docker rmi -f` on drop.
+#[derive(Default)]
+struct Names(Vec<String>);
+
+impl Names {
+    fn add(&mut self, name: impl Into<String>) -> String {
+        let n = name.into();
+        self.0.push(n.clone());
+        n
+    }
+}
+
+impl Drop for Names {
+    fn drop(&mut self) {
+        for n in self.0.iter().rev() {
+            let _ = std::process::Command::new("docker")
+                .args(["rmi", "-f", n])
+                .output();
+        }
+    }
+}
+
+/// A container removed (forced) on drop.
+struct Ctr(String);
+
+impl Drop for Ctr {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("docker")
+            .args(["rm", "-f", &self.0])
+            .output();
+    }
+}
+
+/// Deterministic, poorly compressible bytes (xorshift).
+fn noise(seed: u64, len: usize) -> Vec<u8> {
+    let mut x = seed | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect()
+}
+
+/// A root filesystem tarball: `/hello` (text) and `/blob` (`blob` bytes of noise).
+fn rootfs_tar(seed: u64, blob: usize) -> Vec<u8> {
+    let mut b = tar::Builder::new(Vec::new());
+    for (path, data) in [
+        ("hello", format!("hello from berth {seed}\n").into_bytes()),
+        ("blob", noise(seed, blob)),
+    ] {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_mtime(1_700_000_000);
+        h.set_cksum();
+        b.append_data(&mut h, path, &data[..]).expect("append");
+    }
+    b.into_inner().expect("tar")
+}
+
+/// Imports a fresh single-layer image through berth, labelled `berth.test=1`.
+async fn import_image(d: &Docker, repo: Option<&str>, seed: u64, extra: &[&str]) -> String {
+    let mut changes = vec![
+        format!("LABEL {TEST_LABEL}=1"),
+        r#"CMD ["/bin/sh"]"#.to_owned(),
+    ];
+    changes.extend(extra.iter().map(|s| (*s).to_owned()));
+    d.images()
+        .import(
+            &ImageImport {
+                repo: repo.map(str::to_owned),
+                changes,
+                ..ImageImport::default()
+            },
+            Some(bytes_stream(rootfs_tar(seed, 64 * 1024))),
+        )
+        .await
+        .expect("import")
+}
+
+fn seed() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(7)
+}
+
+/// Reads a `docker save` tarball: `manifest.json`'s entries (config, repo tags).
+fn manifest_of(tar_bytes: &[u8]) -> Vec<(String, Vec<String>)> {
+    let mut a = tar::Archive::new(tar_bytes);
+    for entry in a.entries().expect("tar entries") {
+        let mut e = entry.expect("entry");
+        if e.path().expect("path").to_str() == Some("manifest.json") {
+            let mut s = String::new();
+            e.read_to_string(&mut s).expect("manifest");
+            let v: serde_json::Value = serde_json::from_str(&s).expect("json");
+            return v
+                .as_array()
+                .expect("array")
+                .iter()
+                .map(|m| {
+                    let tags = m["RepoTags"]
+                        .as_array()
+                        .map(|t| {
+                            t.iter()
+                                .filter_map(|x| x.as_str().map(str::to_owned))
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    (m["Config"].as_str().unwrap_or_default().to_owned(), tags)
+                })
+                .collect();
+        }
+    }
+    panic!("no manifest.json in the saved tarball");
+}
+
+async fn collect(body: berth::transport::ResponseBody) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut body = body;
+    while let Some(chunk) = body.chunk().await {
+        out.extend_from_slice(&chunk.expect("chunk"));
+    }
+    out
+}
+
+#[tokio::test]
+async fn list_get_history_and_short_id() {
+    let d = docker().await;
+    let listed = d
+        .images()
+        .list(&ImageList {
+            name: Some(IMAGE.into()),
+            ..ImageList::default()
+        })
+        .await
+        .expect("list");
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert!(listed[0].repo_tags.contains(&IMAGE.to_owned()));
+    let ids = d
+        .images()
+        .list_ids(&ImageList {
+            name: Some("busybox".into()),
+            ..ImageList::default()
+        })
+        .await
+        .expect("ids");
+    assert!(ids.contains(&listed[0].id));
+    let all = d.images().list(&ImageList::default()).await.expect("all");
+    assert!(all.iter().any(|i| i.id == listed[0].id));
+
+    let image = d.images().get(IMAGE).await.expect("get");
+    assert_eq!(image.id(), listed[0].id);
+    assert!(image.id().starts_with("sha256:"));
+    assert_eq!(image.short_id().len(), 19);
+    assert!(image.id().starts_with(image.short_id()));
+    assert!(image.tags().contains(&IMAGE.to_owned()));
+    assert_eq!(
+        image.attrs().config.as_ref().and_then(|c| c.cmd.clone()),
+        Some(vec!["/bin/sh".to_string()])
+    );
+    let history = image.history().await.expect("history");
+    assert!(!history.is_empty());
+    assert!(history.iter().any(|h| h.tags.contains(&IMAGE.to_owned())));
+    let by_id = d.images().get(image.short_id()).await.expect("by short id");
+    assert_eq!(by_id.id(), image.id());
+
+    let e = d
+        .images()
+        .get("busybox:berth-no-such-tag")
+        .await
+        .expect_err("missing");
+    assert_eq!(e.category(), Category::ImageNotFound, "{e}");
+}
+
+#[tokio::test]
+async fn import_from_tar_stream_with_repo_tag_and_changes() {
+    let d = docker().await;
+    let mut names = Names::default();
+    let repo = unique("import");
+    let reference = names.add(format!("{repo}:v1"));
+    let id = import_image(&d, Some(&reference), seed(), &["ENV BERTH_IMPORT=1"]).await;
+    names.add(id.clone());
+    assert!(id.starts_with("sha256:"), "{id}");
+    let image = d.images().get(&reference).await.expect("imported");
+    assert_eq!(image.id(), id);
+    assert_eq!(image.tags(), vec![reference.clone()]);
+    let config = image.attrs().config.clone().expect("config");
+    assert_eq!(config.cmd, Some(vec!["/bin/sh".to_string()]));
+    assert!(
+        config
+            .env
+            .unwrap_or_default()
+            .contains(&"BERTH_IMPORT=1".to_string())
+    );
+    assert_eq!(
+        image.labels().get(TEST_LABEL).map(String::as_str),
+        Some("1")
+    );
+
+    // Untagged import: an image with no names (RepoTags empty).
+    let bare = import_image(&d, None, seed(), &[]).await;
+    names.add(bare.clone());
+    let bare_image = d.images().get(&bare).await.expect("untagged");
+    assert!(
+        bare_image.tags().is_empty(),
+        "{:?}",
+        bare_image.attrs().attrs["RepoTags"]
+    );
+
+    // The daemon fetching a URL it cannot reach: its error, typed.
+    let e = d
+        .images()
+        .import(
+            &ImageImport {
+                source: ImportSource::Url("http://127.0.0.1:9/rootfs.tar".into()),
+                repo: Some(unique("import-url")),
+                ..ImageImport::default()
+            },
+            None,
+        )
+        .await
+        .expect_err("unreachable URL");
+    assert_eq!(e.category(), Category::Server, "{e}");
+    assert!(
+        e.daemon_message()
+            .is_some_and(|m| m.contains("127.0.0.1:9")),
+        "{e}"
+    );
+    // An upload without a body is refused locally.
+    let e = d
+        .images()
+        .import(&ImageImport::default(), None)
+        .await
+        .expect_err("no body");
+    assert_eq!(e.category(), Category::InvalidArgument);
+}
+
+#[tokio::test]
+async fn tag_then_remove_untags_before_deleting() {
+    let d = docker().await;
+    let mut names = Names::default();
+    let repo = unique("tag");
+    let first = names.add(format!("{repo}:one"));
+    let id = import_image(&d, Some(&first), seed(), &[]).await;
+    names.add(id.clone());
+    let image = d.images().get(&first).await.expect("get");
+    let second = names.add(format!("{repo}-b:two"));
+    image
+        .tag(&format!("{repo}-b"), Some("two"))
+        .await
+        .expect("tag");
+    let third = names.add(format!("{repo}-c:latest"));
+    image
+        .tag(&format!("{repo}-c"), None)
+        .await
+        .expect("tag default latest");
+    let mut image = image;
+    image.reload().await.expect("reload");
+    let tags: BTreeSet<String> = image.tags().into_iter().collect();
+    assert_eq!(
+        tags,
+        BTreeSet::from([first.clone(), second.clone(), third.clone()])
+    );
+
+    // Removing one of several names only untags.
+    let out = d
+        .images()
+        .remove(&ImageRemove {
+            name: second.clone(),
+            ..ImageRemove::default()
+        })
+        .await
+        .expect("untag");
+    assert_eq!(out, vec![DeleteEntry::Untagged(second.clone())]);
+    assert!(d.images().get(&id).await.is_ok());
+
+    // By id, an image with several names needs force.
+    let e = image.remove(false, false).await.expect_err("needs force");
+    assert_eq!(e.category(), Category::Conflict, "{e}");
+
+    // In use by a container: a conflict too.
+    let ctr = Ctr(docker_cli(&["create", "--label", "berth.test=1", &first]));
+    let e = d
+        .images()
+        .remove(&ImageRemove {
+            name: id.clone(),
+            ..ImageRemove::default()
+        })
+        .await
+        .expect_err("in use");
+    assert_eq!(e.category(), Category::Conflict, "{e}");
+    drop(ctr);
+
+    let out = image.remove(true, false).await.expect("forced");
+    assert!(
+        out.contains(&DeleteEntry::Untagged(first.clone())),
+        "{out:?}"
+    );
+    assert!(out.contains(&DeleteEntry::Deleted(id.clone())), "{out:?}");
+    let e = d.images().get(&id).await.expect_err("gone");
+    assert_eq!(e.category(), Category::ImageNotFound);
+    let e = d
+        .images()
+        .remove(&ImageRemove {
+            name: first,
+            ..ImageRemove::default()
+        })
+        .await
+        .expect_err("already gone");
+    assert_eq!(e.category(), Category::ImageNotFound);
+    // Tagging something missing.
+    let e = d
+        .execute(&berth::api::images::ImageTag::new(
+            "berth-no-such:image",
+            "x:y",
+        ))
+        .await
+        .expect_err("missing source");
+    assert_eq!(e.category(), Category::ImageNotFound);
+}
+
+#[tokio::test]
+async fn prune_removes_only_dangling_labelled_images() {
+    let d = docker().await;
+    let mut names = Names::default();
+    let case = unique("prune");
+    let dangling = import_image(
+        &d,
+        None,
+        seed(),
+        &[&format!("LABEL berth.test.case={case}")],
+    )
+    .await;
+    names.add(dangling.clone());
+    let tagged_ref = names.add(format!("{case}:kept"));
+    let tagged = import_image(
+        &d,
+        Some(&tagged_ref),
+        seed(),
+        &[&format!("LABEL berth.test.case={case}")],
+    )
+    .await;
+    names.add(tagged.clone());
+    let r = d
+        .images()
+        .prune(&ImagePrune {
+            dangling: Some(true),
+            filters: Filters::new().with("label", format!("berth.test.case={case}")),
+        })
+        .await
+        .expect("prune");
+    let deleted = berth::api::images::DeleteEntry::list_from(&r.attrs["ImagesDeleted"], "prune")
+        .expect("entries");
+    assert!(
+        deleted.contains(&DeleteEntry::Deleted(dangling.clone())),
+        "{:?}",
+        r.attrs
+    );
+    assert!(r.space_reclaimed.is_some_and(|s| s >= 0), "{:?}", r.attrs);
+    assert!(d.images().get(&tagged).await.is_ok(), "tagged image kept");
+    assert_eq!(
+        d.images()
+            .get(&dangling)
+            .await
+            .expect_err("pruned")
+            .category(),
+        Category::ImageNotFound
+    );
+}
+
+#[tokio::test]
+async fn save_one_and_many_then_load_back() {
+    let d = docker().await;
+    let mut names = Names::default();
+    let a = names.add(format!("{}:a", unique("save")));
+    let b = names.add(format!("{}:b", unique("save")));
+    let base = d.images().get(IMAGE).await.expect("base");
+    base.tag(&a, None).await.expect("tag a");
+    base.tag(&b, None).await.expect("tag b");
+
+    let one = collect(d.images().save(&[&a]).await.expect("save one")).await;
+    let m = manifest_of(&one);
+    assert_eq!(m.len(), 1);
+    assert_eq!(m[0].1, vec![a.clone()]);
+    let many = collect(d.images().save(&[&a, &b]).await.expect("save many")).await;
+    let m = manifest_of(&many);
+    let tags: BTreeSet<String> = m.iter().flat_map(|(_, t)| t.clone()).collect();
+    assert_eq!(tags, BTreeSet::from([a.clone(), b.clone()]));
+
+    // Image::save by a tag it does not have fails before any request; by id the
+    // tarball has no names.
+    let image = d.images().get(&a).await.expect("a");
+    let e = image
+        .save(&SaveName::Tag("berth-not:mine".into()))
+        .await
+        .expect_err("not a tag of the image");
+    assert_eq!(e.category(), Category::InvalidArgument);
+    let named = collect(image.save(&SaveName::Tag(a.clone())).await.expect("named")).await;
+    assert_eq!(manifest_of(&named)[0].1, vec![a.clone()]);
+    let by_id = collect(image.save(&SaveName::Id).await.expect("by id")).await;
+    assert!(manifest_of(&by_id)[0].1.is_empty());
+
+    // Untag both, load them back from the streamed tarball.
+    for n in [&a, &b] {
+        d.images()
+            .remove(&ImageRemove {
+                name: n.clone(),
+                ..ImageRemove::default()
+            })
+            .await
+            .expect("untag");
+    }
+    let loaded = d.images().load(bytes_stream(many)).await.expect("load");
+    assert_eq!(
+        loaded.iter().cloned().collect::<BTreeSet<_>>(),
+        BTreeSet::from([a.clone(), b.clone()])
+    );
+    assert!(d.images().get(&a).await.is_ok());
+    let loaded = d
+        .images()
+        .load(bytes_stream(by_id))
+        .await
+        .expect("load by id");
+    assert_eq!(loaded, vec![image.id().to_owned()]);
+
+    // Garbage is reported inside the stream: typed.
+    let e = d
+        .images()
+        .load(bytes_stream(&b"not a tarball"[..]))
+        .await
+        .expect_err("garbage");
+    assert_eq!(e.category(), Category::Stream, "{e}");
+    let e = d
+        .images()
+        .save(&["berth-no-such:image"])
+        .await
+        .expect_err("missing");
+    assert_eq!(e.category(), Category::ImageNotFound, "{e}");
+}
+
+#[tokio::test]
+async fn push_remove_pull_round_trip_with_progress() {
+    let d = docker().await;
+    let mut names = Names::default();
+    let remote = names.add(format!("{REGISTRY}/{}:v1", unique("push")));
+    let id = import_image(&d, Some(&remote), seed(), &[]).await;
+    names.add(id.clone());
+
+    let mut pushed_items = 0;
+    let pushed = d
+        .images()
+        .push_to_end(&ImagePush::new(remote.clone()), |_| pushed_items += 1)
+        .await
+        .expect("push");
+    assert!(pushed_items > 0);
+    assert!(pushed.is_complete(), "{pushed:?}");
+    let digest = pushed.digest().expect("push digest").to_owned();
+    assert!(digest.starts_with("sha256:"), "{digest}");
+
+    // The registry reports the same digest.
+    let data = d
+        .images()
+        .registry_data(&remote)
+        .await
+        .expect("registry data");
+    assert_eq!(data.digest(), Some(digest.as_str()));
+    assert!(data.has_platform("linux").await.expect("platform"));
+    assert!(!data.has_platform("windows/amd64").await.expect("platform"));
+
+    d.images()
+        .remove(&ImageRemove {
+            name: id.clone(),
+            force: true,
+            ..ImageRemove::default()
+        })
+        .await
+        .expect("remove local");
+    assert!(d.images().get(&remote).await.is_err());
+
+    let mut stream = d
+        .images()
+        .pull(&ImagePull::new(remote.clone()))
+        .await
+        .expect("pull");
+    let mut agg = ProgressAggregator::new();
+    let mut statuses = BTreeSet::new();
+    while let Some(item) = stream.next().await {
+        let item = item.expect("progress item");
+        if let Some(s) = &item.status {
+            statuses.insert(s.clone());
+        }
+        agg.update_typed(&item);
+    }
+    assert!(!agg.layers().is_empty(), "{agg:?}");
+    assert!(agg.is_complete(), "{agg:?}");
+    assert!(statuses.contains("Pull complete"), "{statuses:?}");
+    assert_eq!(agg.digest(), Some(digest.as_str()));
+    let image = d.images().get(&remote).await.expect("pulled");
+    assert_eq!(image.id(), id);
+
+    // Pull by digest names repo@digest (edge case 131) and lands on the same image.
+    let pulled = data.pull(None).await.expect("pull by digest");
+    assert_eq!(pulled.id(), id);
+}
+
+/// The registry's own digest for a manifest (HEAD with the v2 manifest media type).
+fn registry_digest(repo: &str, tag: &str) -> String {
+    let out = std::process::Command::new("curl")
+        .args([
+            "-fsSI",
+            "-H",
+            "Accept: application/vnd.docker.distribution.manifest.v2+json",
+            &format!("http://{REGISTRY}/v2/{repo}/manifests/{tag}"),
+        ])
+        .output()
+        .expect("curl runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.eq_ignore_ascii_case("docker-content-digest")
+                .then(|| v.trim().to_owned())
+        })
+        .expect("Docker-Content-Digest header")
+}
+
+#[tokio::test]
+async fn registry_data_of_the_provisioned_image() {
+    let d = docker().await;
+    let data = d
+        .images()
+        .registry_data(&format!("{REGISTRY}/busybox:berth-test"))
+        .await
+        .expect("registry data");
+    assert_eq!(
+        data.digest(),
+        Some(registry_digest("busybox", "berth-test").as_str())
+    );
+    assert_eq!(data.platforms()[0].os.as_deref(), Some("linux"));
+    let e = d
+        .images()
+        .registry_data(&format!("{REGISTRY}/busybox:berth-no-such-tag"))
+        .await
+        .expect_err("missing tag");
+    // dockerd 20.10: 404 "manifest unknown: manifest unknown".
+    assert_eq!(e.category(), Category::ImageNotFound, "{e}");
+}
+
+#[tokio::test]
+async fn pull_of_a_missing_tag_is_image_not_found() {
+    let d = docker().await;
+    let e = d
+        .images()
+        .pull(&ImagePull::new(format!(
+            "{REGISTRY}/busybox:berth-no-such-tag"
+        )))
+        .await
+        .expect_err("missing tag");
+    // dockerd 20.10 answers 404 "manifest … not found: manifest unknown" before the
+    // stream starts.
+    assert_eq!(e.category(), Category::ImageNotFound, "{e}");
+    assert_eq!(e.status(), Some(404));
+    let e = d
+        .images()
+        .pull(&ImagePull::new(format!("{REGISTRY}/berth-no-such-repo")))
+        .await
+        .expect_err("missing repo");
+    assert_eq!(e.category(), Category::ImageNotFound, "{e}");
+}
+
+#[tokio::test]
+async fn search_without_v1_search_api_is_a_typed_daemon_error() {
+    let d = docker().await;
+    let e = d
+        .images()
+        .search(&ImageSearch {
+            term: format!("{REGISTRY}/busybox"),
+            limit: Some(5),
+            ..ImageSearch::default()
+        })
+        .await
+        .expect_err("registry:2 has no v1 search");
+    // dockerd 20.10: 500 "Unexpected status code 404".
+    assert_eq!(e.category(), Category::Server, "{e}");
+    assert!(e.daemon_message().is_some_and(|m| m.contains("404")), "{e}");
+}
+
+#[test]
+fn blocking_images_save_load_and_list() {
+    let d = berth::blocking::Docker::from_env().expect("client");
+    let mut names = Names::default();
+    let tag = names.add(format!("{}:blocking", unique("blocking")));
+    let images = d.images();
+    let base = images.get(IMAGE).expect("get");
+    assert_eq!(base.short_id().len(), 19);
+    base.tag(&tag, None).expect("tag");
+    let mut tarball = Vec::new();
+    let n = images.save_to(&[&tag], &mut tarball).expect("save");
+    assert_eq!(n as usize, tarball.len());
+    assert_eq!(manifest_of(&tarball)[0].1, vec![tag.clone()]);
+    images
+        .remove(&ImageRemove {
+            name: tag.clone(),
+            ..ImageRemove::default()
+        })
+        .expect("untag");
+    let loaded = images
+        .load_from(std::io::Cursor::new(tarball))
+        .expect("load");
+    assert_eq!(loaded, vec![tag.clone()]);
+    let listed = images
+        .list(&ImageList {
+            name: Some(tag.clone()),
+            ..ImageList::default()
+        })
+        .expect("list");
+    assert_eq!(listed.len(), 1);
+    let mut reader = images
+        .get(&tag)
+        .expect("get")
+        .save(&SaveName::FirstTag)
+        .expect("save");
+    let mut head = [0u8; 512];
+    reader.read_exact(&mut head).expect("a tar header");
+    assert!(
+        !images
+            .get(&tag)
+            .expect("get")
+            .history()
+            .expect("history")
+            .is_empty()
+    );
+}

@@ -1,0 +1,995 @@
+//! Swarm, nodes, secrets, configs, services and tasks against the real daemon.
+//!
+//! The daemon is shared with other tests, so the swarm lives as briefly as possible
+//! and exactly once: ONE test runs ordered steps (each a named async fn, announced
+//! on stderr, so a failure names its step) on one single-node swarm initialised with
+//! `--advertise-addr 127.0.0.1`. A [`SwarmGuard`] force-leaves the swarm when the
+//! test ends, pass or fail; leaving removes every service, task container, secret and
+//! config with it. Everything created carries `berth.test=1`.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use berth::api::configs::ConfigCreate;
+use berth::api::nodes::{Availability, NodeSpecChange};
+use berth::api::secrets::SecretCreate;
+use berth::api::services::{
+    EndpointSpec, Resources, RestartCondition, ServiceInspect, ServiceList, ServiceMode,
+    ServiceOptions, TaskRestartPolicy, UpdateConfig,
+};
+use berth::api::swarm::{SwarmInit, SwarmJoin, SwarmSpecOptions, is_update_out_of_sequence};
+use berth::api::tasks::{task_container_id, task_error, task_state};
+use berth::core::request::Filters;
+use berth::{Category, Config, Docker, Output, Rotate, Secret, Service, Swarm};
+use berth_tests::{TEST_LABEL, docker, unique};
+use serde_json::{Value, json};
+
+/// In the local registry, so the swarm resolves its digest (no create warning).
+const IMAGE: &str = "127.0.0.1:5000/busybox:berth-test";
+const CASE_LABEL: &str = "berth.test.case";
+const DEADLINE: Duration = Duration::from_secs(90);
+
+/// Force-leaves the swarm on drop (pass or fail) and removes the `docker_gwbridge`
+/// network swarm mode leaves behind.
+struct SwarmGuard;
+
+impl Drop for SwarmGuard {
+    fn drop(&mut self) {
+        leave_with_cli();
+    }
+}
+
+fn leave_with_cli() {
+    let run = |args: &[&str]| {
+        let _ = std::process::Command::new("docker").args(args).output();
+    };
+    run(&["swarm", "leave", "--force"]);
+    run(&["network", "rm", "docker_gwbridge"]);
+}
+
+fn step(name: &str) {
+    eprintln!("=== swarm step: {name}");
+}
+
+/// What the steps share.
+struct Ctx {
+    docker: Docker,
+    case: String,
+    swarm: Swarm,
+    secret: Option<Secret>,
+    secret_data: Vec<u8>,
+    config: Option<Config>,
+    config_data: Vec<u8>,
+    service: Option<Service>,
+}
+
+impl Ctx {
+    fn labels(&self) -> [(String, String); 2] {
+        [
+            (TEST_LABEL.to_string(), "1".to_string()),
+            (CASE_LABEL.to_string(), self.case.clone()),
+        ]
+    }
+
+    fn case_filter(&self) -> Filters {
+        Filters::new().with("label", format!("{CASE_LABEL}={}", self.case))
+    }
+
+    fn service(&self) -> &Service {
+        self.service
+            .as_ref()
+            .expect("the service exists (create_service ran)")
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn swarm_nodes_secrets_configs_services_tasks() {
+    let docker = docker().await;
+    let mut probe = docker.swarm();
+    if probe.try_reload().await.expect("swarm state") {
+        eprintln!("a swarm was left active by an earlier run; leaving it first");
+        leave_with_cli();
+    }
+    let mut ctx = Ctx {
+        swarm: docker.swarm(),
+        docker,
+        case: unique("swarm"),
+        secret: None,
+        secret_data: b"berth-secret-\xff\xfe\x00-end\n".to_vec(),
+        config: None,
+        config_data: b"cfg-line-1\ncfg \xe2\x9c\x93 line 2\n".to_vec(),
+        service: None,
+    };
+    not_in_swarm_is_typed(&mut ctx).await;
+    let _guard = SwarmGuard;
+    init_reflects_spec(&mut ctx).await;
+    join_tokens_present(&ctx);
+    join_errors(&ctx).await;
+    update_rotates_and_merges(&mut ctx).await;
+    autolock_unlock_key(&mut ctx).await;
+    nodes_list_inspect_update_remove(&ctx).await;
+    secrets_crud(&mut ctx).await;
+    configs_crud(&mut ctx).await;
+    create_service(&mut ctx).await;
+    task_reaches_running(&ctx, 1).await;
+    secret_and_config_inside_task(&ctx).await;
+    service_logs_show_secret(&ctx).await;
+    service_inspect_and_list(&ctx).await;
+    service_update_merges_env(&mut ctx).await;
+    scale_to_two(&ctx).await;
+    global_service_refuses_scale(&ctx).await;
+    force_update_increments(&ctx).await;
+    tasks_list_and_inspect(&ctx).await;
+    blocking_client_sees_the_swarm(&ctx);
+    remove_service_then_secret_and_config(&mut ctx).await;
+    leave_and_join_errors(&mut ctx).await;
+}
+
+async fn not_in_swarm_is_typed(ctx: &mut Ctx) {
+    step("not_in_swarm_is_typed");
+    assert!(!ctx.swarm.try_reload().await.expect("tolerant reload"));
+    assert!(ctx.swarm.attrs().is_none());
+    let e = ctx
+        .swarm
+        .reload()
+        .await
+        .expect_err("inspect outside a swarm");
+    assert!(
+        matches!(e.category(), Category::Unavailable | Category::NotInSwarm),
+        "{e:?}"
+    );
+    assert!(
+        e.daemon_message().is_some_and(|m| m.contains("swarm")),
+        "{e}"
+    );
+    for e in [
+        ctx.docker
+            .nodes()
+            .list(&Filters::new())
+            .await
+            .map(|_| ())
+            .expect_err("nodes"),
+        ctx.docker
+            .secrets()
+            .list(&Filters::new())
+            .await
+            .map(|_| ())
+            .expect_err("secrets"),
+        ctx.docker
+            .services()
+            .list(&ServiceList::default())
+            .await
+            .map(|_| ())
+            .expect_err("services"),
+    ] {
+        assert_eq!(e.status(), Some(503), "{e}");
+    }
+    let e = ctx
+        .swarm
+        .leave(false)
+        .await
+        .expect_err("unforced leave outside a swarm");
+    assert!(
+        matches!(e.category(), Category::Unavailable | Category::NotInSwarm),
+        "{e:?}"
+    );
+    assert!(
+        !ctx.swarm
+            .leave(true)
+            .await
+            .expect("forced leave outside a swarm is success")
+    );
+}
+
+async fn init_reflects_spec(ctx: &mut Ctx) {
+    step("init_reflects_spec");
+    let mut init = SwarmInit::new("127.0.0.1").spec(
+        SwarmSpecOptions::new()
+            .task_history_retention_limit(2)
+            .snapshot_interval(5000)
+            .dispatcher_heartbeat_period(Duration::from_secs(7))
+            .label(TEST_LABEL, "1"),
+    );
+    init.listen_addr = "127.0.0.1:2377".into();
+    init.default_addr_pool = vec!["10.213.0.0/16".into()];
+    init.subnet_size = Some(26);
+    init.data_path_port = Some(7789);
+    let node_id = ctx.swarm.init(&init).await.expect("swarm init");
+    assert!(!node_id.is_empty());
+    let a = &ctx.swarm.attrs().expect("loaded after init").attrs;
+    assert_eq!(
+        a["Spec"]["Orchestration"]["TaskHistoryRetentionLimit"], 2,
+        "{a}"
+    );
+    assert_eq!(a["Spec"]["Raft"]["SnapshotInterval"], 5000);
+    assert_eq!(a["Spec"]["Dispatcher"]["HeartbeatPeriod"], 7_000_000_000i64);
+    assert_eq!(a["Spec"]["Labels"][TEST_LABEL], "1");
+    assert_eq!(a["DefaultAddrPool"], json!(["10.213.0.0/16"]));
+    assert_eq!(a["SubnetSize"], 26);
+    assert_eq!(a["DataPathPort"], 7789);
+    assert!(ctx.swarm.id().is_some_and(|id| !id.is_empty()));
+    assert!(ctx.swarm.version().is_some());
+    let e = ctx.docker.execute(&init).await.expect_err("second init");
+    assert_eq!(e.category(), Category::Unavailable, "{e:?}");
+    assert!(
+        e.daemon_message()
+            .is_some_and(|m| m.contains("already part of a swarm")),
+        "{e}"
+    );
+}
+
+fn join_tokens_present(ctx: &Ctx) {
+    step("join_tokens_present");
+    let t = ctx.swarm.join_tokens().expect("tokens");
+    for tok in [&t.worker, &t.manager] {
+        assert!(
+            tok.as_deref().is_some_and(|s| s.starts_with("SWMTKN-1-")),
+            "{t:?}"
+        );
+    }
+    assert_ne!(t.worker, t.manager);
+}
+
+async fn join_errors(ctx: &Ctx) {
+    step("join_errors");
+    let token = ctx
+        .swarm
+        .join_tokens()
+        .and_then(|t| t.worker)
+        .expect("token");
+    let e = ctx
+        .swarm
+        .join(&SwarmJoin::new(["127.0.0.1:2377"], token))
+        .await
+        .expect_err("join while a member");
+    assert_eq!(e.category(), Category::Unavailable, "{e:?}");
+    assert!(
+        e.daemon_message()
+            .is_some_and(|m| m.contains("already part of a swarm")),
+        "{e}"
+    );
+    let e = ctx
+        .swarm
+        .join(&SwarmJoin::new(Vec::<String>::new(), "x"))
+        .await
+        .expect_err("no managers");
+    assert_eq!(e.category(), Category::InvalidArgument);
+}
+
+async fn update_rotates_and_merges(ctx: &mut Ctx) {
+    step("update_rotates_and_merges");
+    let before = ctx.swarm.join_tokens().expect("tokens");
+    let v0 = ctx.swarm.version().expect("version");
+    ctx.swarm
+        .update(
+            &SwarmSpecOptions::new(),
+            Rotate {
+                worker_token: true,
+                ..Rotate::default()
+            },
+        )
+        .await
+        .expect("rotate worker token");
+    let after = ctx.swarm.join_tokens().expect("tokens");
+    assert_ne!(after.worker, before.worker, "worker token rotated");
+    assert_eq!(after.manager, before.manager, "manager token kept");
+    assert!(ctx.swarm.version().expect("version") > v0);
+
+    ctx.swarm
+        .update(
+            &SwarmSpecOptions::new()
+                .task_history_retention_limit(4)
+                .labels([(TEST_LABEL, "1"), ("berth.step", "update")]),
+            Rotate::default(),
+        )
+        .await
+        .expect("spec change");
+    let spec = &ctx.swarm.attrs().expect("attrs").attrs["Spec"];
+    assert_eq!(spec["Orchestration"]["TaskHistoryRetentionLimit"], 4);
+    assert_eq!(spec["Labels"]["berth.step"], "update");
+    // Merged, not reset: what was not changed keeps its value.
+    assert_eq!(spec["Dispatcher"]["HeartbeatPeriod"], 7_000_000_000i64);
+    assert_eq!(spec["Raft"]["SnapshotInterval"], 5000);
+    assert!(
+        spec["CAConfig"]["NodeCertExpiry"]
+            .as_i64()
+            .is_some_and(|n| n > 0)
+    );
+
+    let e = ctx
+        .swarm
+        .update_spec(v0, spec.clone(), Rotate::default())
+        .await
+        .expect_err("stale version");
+    // Docker 20.10: 500 "rpc error: code = Unknown desc = update out of sequence".
+    assert!(is_update_out_of_sequence(e.kind()), "{e:?}");
+}
+
+async fn autolock_unlock_key(ctx: &mut Ctx) {
+    step("autolock_unlock_key");
+    ctx.swarm
+        .update(
+            &SwarmSpecOptions::new().autolock_managers(true),
+            Rotate::default(),
+        )
+        .await
+        .expect("enable autolock");
+    let key = ctx.swarm.unlock_key().await.expect("unlock key");
+    assert!(key.starts_with("SWMKEY-1-"), "{key}");
+    ctx.swarm
+        .update(
+            &SwarmSpecOptions::new(),
+            Rotate {
+                unlock_key: true,
+                ..Rotate::default()
+            },
+        )
+        .await
+        .expect("rotate unlock key");
+    let rotated = ctx.swarm.unlock_key().await.expect("rotated key");
+    assert!(
+        rotated.starts_with("SWMKEY-1-") && rotated != key,
+        "{rotated}"
+    );
+    let e = ctx
+        .swarm
+        .unlock(&rotated)
+        .await
+        .expect_err("unlock an unlocked swarm");
+    assert_eq!(e.category(), Category::Conflict, "{e:?}");
+    assert_eq!(e.daemon_message(), Some("swarm is not locked"));
+    ctx.swarm
+        .update(
+            &SwarmSpecOptions::new().autolock_managers(false),
+            Rotate::default(),
+        )
+        .await
+        .expect("disable autolock");
+    assert_eq!(
+        ctx.swarm.attrs().expect("attrs").attrs["Spec"]["EncryptionConfig"]["AutoLockManagers"],
+        false
+    );
+    // Docker 20.10 answers 200 with an empty key once autolock is off.
+    assert_eq!(ctx.swarm.unlock_key().await.expect("no key"), "");
+}
+
+async fn nodes_list_inspect_update_remove(ctx: &Ctx) {
+    step("nodes_list_inspect_update_remove");
+    let nodes = ctx
+        .docker
+        .nodes()
+        .list(&Filters::new())
+        .await
+        .expect("node list");
+    assert_eq!(nodes.len(), 1);
+    let n = &nodes[0];
+    assert_eq!(n.role(), Some("manager"));
+    assert!(n.is_leader());
+    assert_eq!(n.availability(), Some("active"));
+    let managers = ctx
+        .docker
+        .nodes()
+        .list(&Filters::new().with("role", "worker"))
+        .await
+        .expect("filtered");
+    assert!(managers.is_empty());
+
+    let mut node = ctx.docker.nodes().get(n.id()).await.expect("node inspect");
+    assert_eq!(node.id(), n.id());
+    assert!(node.hostname().is_some());
+    let v0 = node.version().expect("version");
+    node.update(
+        &NodeSpecChange::new()
+            .availability(Availability::Pause)
+            .labels([(TEST_LABEL, "1"), ("zone", "a")]),
+    )
+    .await
+    .expect("node update");
+    assert_eq!(node.availability(), Some("pause"));
+    assert_eq!(node.role(), Some("manager"), "role kept by the merge");
+    assert_eq!(node.attrs().attrs["Spec"]["Labels"]["zone"], "a");
+    assert!(node.version().expect("version") > v0);
+    let e = node
+        .update_spec(v0, node.attrs().attrs["Spec"].clone())
+        .await
+        .expect_err("stale node version");
+    assert!(is_update_out_of_sequence(e.kind()), "{e:?}");
+    node.update(&NodeSpecChange::new().availability(Availability::Active))
+        .await
+        .expect("back to active");
+    assert_eq!(node.availability(), Some("active"));
+
+    let e = node
+        .remove(false)
+        .await
+        .expect_err("remove the only manager");
+    assert_eq!(e.category(), Category::BadRequest, "{e:?}");
+    assert!(
+        e.daemon_message()
+            .is_some_and(|m| m.contains("must be demoted to worker")),
+        "{e:?}"
+    );
+    let e = ctx
+        .docker
+        .nodes()
+        .get("no-such-node-berth")
+        .await
+        .expect_err("unknown node");
+    assert!(e.is_not_found(), "{e:?}");
+}
+
+async fn secrets_crud(ctx: &mut Ctx) {
+    step("secrets_crud");
+    let name = format!("{}-secret", ctx.case);
+    let mut create = SecretCreate::new(&name, ctx.secret_data.clone());
+    create.labels = ctx.labels().into_iter().collect();
+    let secrets = ctx.docker.secrets();
+    let mut s = secrets.create(&create).await.expect("secret create");
+    assert_eq!(s.name(), Some(name.as_str()));
+    assert!(
+        s.attrs().attrs["Spec"].get("Data").is_none(),
+        "secret data never returned"
+    );
+    assert_eq!(s.labels().get(TEST_LABEL).map(String::as_str), Some("1"));
+
+    let by_name = secrets
+        .list(&Filters::new().with("names", &name))
+        .await
+        .expect("list by name");
+    assert_eq!(by_name.len(), 1);
+    assert_eq!(by_name[0].id(), s.id());
+    let by_label = secrets
+        .list(&ctx.case_filter())
+        .await
+        .expect("list by label");
+    assert_eq!(by_label.len(), 1);
+
+    let e = secrets.create(&create).await.expect_err("duplicate name");
+    assert_eq!(e.category(), Category::Conflict, "{e:?}");
+    assert!(
+        e.daemon_message().is_some_and(|m| m.contains("exists")),
+        "{e}"
+    );
+
+    let mut labels: BTreeMap<String, String> = ctx.labels().into_iter().collect();
+    labels.insert("extra".into(), "yes".into());
+    let v0 = s.version().expect("version");
+    s.update_labels(&labels).await.expect("secret relabel");
+    assert_eq!(s.labels().get("extra").map(String::as_str), Some("yes"));
+    assert!(s.version().expect("version") > v0);
+
+    let mut tmp = SecretCreate::new(format!("{}-tmp", ctx.case), "x");
+    tmp.labels = ctx.labels().into_iter().collect();
+    let t = secrets.create(&tmp).await.expect("tmp secret");
+    t.remove().await.expect("secret remove");
+    let e = secrets.get(t.id()).await.expect_err("removed secret");
+    assert!(e.is_not_found(), "{e:?}");
+    ctx.secret = Some(s);
+}
+
+async fn configs_crud(ctx: &mut Ctx) {
+    step("configs_crud");
+    let name = format!("{}-config", ctx.case);
+    let mut create = ConfigCreate::new(&name, ctx.config_data.clone());
+    create.labels = ctx.labels().into_iter().collect();
+    let configs = ctx.docker.configs();
+    let mut c = configs.create(&create).await.expect("config create");
+    assert_eq!(c.name(), Some(name.as_str()));
+    assert_eq!(
+        c.data().expect("data"),
+        ctx.config_data,
+        "base64 round trip"
+    );
+
+    let by_label = configs
+        .list(&ctx.case_filter())
+        .await
+        .expect("list by label");
+    assert_eq!(by_label.len(), 1);
+    assert_eq!(by_label[0].data().expect("data"), ctx.config_data);
+    let by_name = configs
+        .list(&Filters::new().with("name", &name))
+        .await
+        .expect("list by name");
+    assert_eq!(by_name.len(), 1);
+
+    let e = configs.create(&create).await.expect_err("duplicate config");
+    assert_eq!(e.category(), Category::Conflict, "{e:?}");
+
+    let mut labels: BTreeMap<String, String> = ctx.labels().into_iter().collect();
+    labels.insert("extra".into(), "yes".into());
+    c.update_labels(&labels).await.expect("config relabel");
+    assert_eq!(c.labels().get("extra").map(String::as_str), Some("yes"));
+    assert_eq!(c.data().expect("data"), ctx.config_data, "data unchanged");
+    ctx.config = Some(c);
+}
+
+async fn create_service(ctx: &mut Ctx) {
+    step("create_service");
+    let secret = ctx.secret.as_ref().expect("secret");
+    let config = ctx.config.as_ref().expect("config");
+    let script = format!(
+        "cat /run/secrets/{}; cat /{}; echo started; sleep 300",
+        secret.name().expect("name"),
+        config.name().expect("name")
+    );
+    let mut opts = ServiceOptions::new(IMAGE)
+        .name(format!("{}-svc", ctx.case))
+        .command(["sh", "-c", &script])
+        .env("E1", "one")
+        .expect("env")
+        .secret(secret.reference())
+        .expect("secret ref")
+        .config(config.reference())
+        .expect("config ref")
+        .stop_grace_period(Duration::from_secs(1))
+        .expect("grace")
+        .restart_policy(TaskRestartPolicy {
+            condition: RestartCondition::OnFailure,
+            delay: Duration::from_secs(1),
+            max_attempts: 3,
+            ..TaskRestartPolicy::default()
+        })
+        .resources(
+            Resources::new()
+                .cpu_limit(0.5)
+                .expect("cpu")
+                .mem_limit_str("64m")
+                .expect("mem"),
+        )
+        .constraint("node.role==manager")
+        .mode(ServiceMode::replicated(1))
+        .update_config(UpdateConfig {
+            parallelism: 1,
+            ..UpdateConfig::default()
+        })
+        .endpoint_spec(EndpointSpec {
+            mode: Some("vip".into()),
+            ports: Vec::new(),
+        });
+    for (k, v) in ctx.labels() {
+        opts = opts.label(k.clone(), v.clone()).container_label(k, v);
+    }
+    let (svc, created) = ctx
+        .docker
+        .services()
+        .create_with(&opts, None)
+        .await
+        .expect("service create");
+    assert!(
+        created.warnings.as_ref().is_none_or(Vec::is_empty),
+        "a registry image is resolved without warnings: {:?}",
+        created.warnings
+    );
+    assert_eq!(svc.name(), Some(format!("{}-svc", ctx.case).as_str()));
+    let e = ctx
+        .docker
+        .services()
+        .create(&opts)
+        .await
+        .expect_err("duplicate service name");
+    assert_eq!(e.category(), Category::Conflict, "{e:?}");
+    ctx.service = Some(svc);
+}
+
+/// Polls the service's tasks until `n` run; fails with their states and errors.
+async fn task_reaches_running(ctx: &Ctx, n: usize) {
+    step(&format!("task_reaches_running({n})"));
+    let start = Instant::now();
+    loop {
+        let tasks = ctx
+            .service()
+            .tasks(&Filters::new().with("desired-state", "running"))
+            .await
+            .expect("tasks");
+        let running = tasks
+            .iter()
+            .filter(|t| task_state(&t.attrs) == Some("running"))
+            .count();
+        if running == n {
+            return;
+        }
+        if start.elapsed() > DEADLINE {
+            let states: Vec<(Option<&str>, Option<&str>)> = tasks
+                .iter()
+                .map(|t| (task_state(&t.attrs), task_error(&t.attrs)))
+                .collect();
+            panic!("{n} running tasks not reached within {DEADLINE:?}: {states:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+async fn running_containers(ctx: &Ctx) -> Vec<String> {
+    ctx.service()
+        .tasks(&Filters::new().with("desired-state", "running"))
+        .await
+        .expect("tasks")
+        .iter()
+        .filter(|t| task_state(&t.attrs) == Some("running"))
+        .filter_map(|t| task_container_id(&t.attrs).map(str::to_owned))
+        .collect()
+}
+
+async fn secret_and_config_inside_task(ctx: &Ctx) {
+    step("secret_and_config_inside_task");
+    let ids = running_containers(ctx).await;
+    let c = ctx
+        .docker
+        .containers()
+        .get(&ids[0])
+        .await
+        .expect("task container");
+    assert_eq!(c.labels().get(TEST_LABEL).map(String::as_str), Some("1"));
+    let secret = ctx.secret.as_ref().expect("secret");
+    let config = ctx.config.as_ref().expect("config");
+    let r = c
+        .exec_run([
+            "cat",
+            &format!("/run/secrets/{}", secret.name().expect("name")),
+        ])
+        .await
+        .expect("cat secret");
+    assert_eq!(r.exit_code, Some(0), "{r:?}");
+    assert_eq!(
+        r.output.stdout, ctx.secret_data,
+        "secret bytes inside the task"
+    );
+    let r = c
+        .exec_run(["cat", &format!("/{}", config.name().expect("name"))])
+        .await
+        .expect("cat config");
+    assert_eq!(
+        r.output.stdout, ctx.config_data,
+        "config bytes inside the task"
+    );
+    let r = c
+        .exec_run([
+            "stat",
+            "-c",
+            "%a %u %g",
+            &format!("/run/secrets/{}", secret.name().expect("name")),
+        ])
+        .await
+        .expect("stat secret");
+    assert_eq!(String::from_utf8_lossy(&r.output.stdout).trim(), "444 0 0");
+    let r = c.exec_run(["sh", "-c", "echo $E1"]).await.expect("env");
+    assert_eq!(r.output.stdout, b"one\n");
+}
+
+async fn service_logs_show_secret(ctx: &Ctx) {
+    step("service_logs_show_secret");
+    let start = Instant::now();
+    loop {
+        let out = Output::collect(ctx.service().logs(|_| {}).await.expect("service logs"))
+            .await
+            .expect("read logs");
+        let text = String::from_utf8_lossy(&out.stdout);
+        if text.contains("started") {
+            assert!(text.contains("berth-secret-"), "{text}");
+            assert!(text.contains("cfg-line-1"), "{text}");
+            assert!(out.stderr.is_empty(), "demuxed: nothing on stderr");
+            break;
+        }
+        assert!(
+            start.elapsed() < DEADLINE,
+            "service logs never showed the output: {text:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let out = Output::collect(
+        ctx.service()
+            .logs(|l| {
+                l.stdout = false;
+                l.stderr = true;
+            })
+            .await
+            .expect("stderr only"),
+    )
+    .await
+    .expect("read");
+    assert!(out.stdout.is_empty() && out.stderr.is_empty());
+    let e = ctx
+        .service()
+        .logs(|l| {
+            l.stdout = false;
+            l.stderr = false;
+        })
+        .await
+        .expect_err("neither stream");
+    assert_eq!(e.category(), Category::InvalidArgument);
+}
+
+async fn service_inspect_and_list(ctx: &Ctx) {
+    step("service_inspect_and_list");
+    let svc = ctx.service();
+    let by_name = ctx
+        .docker
+        .services()
+        .get(svc.name().expect("name"))
+        .await
+        .expect("get by name");
+    assert_eq!(by_name.id(), svc.id());
+    let spec = by_name.spec();
+    let cs = &spec["TaskTemplate"]["ContainerSpec"];
+    assert_eq!(cs["Env"], json!(["E1=one"]));
+    assert_eq!(cs["Secrets"][0]["File"]["Mode"], 292);
+    assert_eq!(cs["Secrets"][0]["File"]["UID"], "0");
+    // A relative config file name is resolved against `/` in the container.
+    assert_eq!(
+        cs["Configs"][0]["File"]["Name"],
+        ctx.config.as_ref().and_then(Config::name).expect("name")
+    );
+    assert_eq!(
+        spec["TaskTemplate"]["Placement"]["Constraints"],
+        json!(["node.role==manager"])
+    );
+    assert_eq!(
+        spec["TaskTemplate"]["Resources"]["Limits"]["MemoryBytes"],
+        67_108_864
+    );
+    assert_eq!(
+        spec["TaskTemplate"]["RestartPolicy"]["Condition"],
+        "on-failure"
+    );
+    assert_eq!(spec["Mode"]["Replicated"]["Replicas"], 1);
+    assert_eq!(spec["Labels"][TEST_LABEL], "1");
+
+    let with_defaults = ctx
+        .docker
+        .services()
+        .get_with(&ServiceInspect {
+            id: svc.id().to_owned(),
+            insert_defaults: true,
+        })
+        .await
+        .expect("insert defaults");
+    let d = with_defaults.spec();
+    assert!(
+        d["RollbackConfig"].is_object()
+            && d["TaskTemplate"]["ContainerSpec"]["Isolation"].is_string(),
+        "defaults inserted: {d}"
+    );
+
+    let listed = ctx
+        .docker
+        .services()
+        .list(&ServiceList {
+            filters: ctx.case_filter(),
+            status: true,
+        })
+        .await
+        .expect("list");
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].attrs().attrs["ServiceStatus"]["RunningTasks"], 1);
+    let none = ctx
+        .docker
+        .services()
+        .list(&ServiceList {
+            filters: Filters::new().with("name", "berth-no-such-service"),
+            status: false,
+        })
+        .await
+        .expect("empty list");
+    assert!(none.is_empty());
+}
+
+async fn service_update_merges_env(ctx: &mut Ctx) {
+    step("service_update_merges_env");
+    let svc = ctx.service();
+    let v0 = svc.version().expect("version");
+    let image_before = svc.spec()["TaskTemplate"]["ContainerSpec"]["Image"].clone();
+    let r = svc
+        .update(&ServiceOptions::changes().env("E1", "two").expect("env"))
+        .await
+        .expect("service update");
+    assert!(
+        r.warnings.as_ref().is_none_or(Vec::is_empty),
+        "{:?}",
+        r.warnings
+    );
+    let mut svc = svc.clone();
+    svc.reload().await.expect("reload");
+    assert!(svc.version().expect("version") > v0);
+    let cs = &svc.spec()["TaskTemplate"]["ContainerSpec"];
+    assert_eq!(cs["Env"], json!(["E1=two"]));
+    assert_eq!(cs["Image"], image_before, "image kept");
+    assert_eq!(
+        cs["Secrets"].as_array().map(Vec::len),
+        Some(1),
+        "secrets kept"
+    );
+    assert_eq!(svc.spec()["Labels"][TEST_LABEL], "1", "labels kept");
+    let e = svc
+        .update_spec(v0, svc.spec().clone())
+        .await
+        .expect_err("stale service version");
+    assert!(is_update_out_of_sequence(e.kind()), "{e:?}");
+    ctx.service = Some(svc);
+    task_reaches_running(ctx, 1).await;
+}
+
+async fn scale_to_two(ctx: &Ctx) {
+    step("scale_to_two");
+    ctx.service().scale(2).await.expect("scale");
+    task_reaches_running(ctx, 2).await;
+    assert_eq!(running_containers(ctx).await.len(), 2);
+}
+
+async fn global_service_refuses_scale(ctx: &Ctx) {
+    step("global_service_refuses_scale");
+    let mut opts = ServiceOptions::new(IMAGE)
+        .name(format!("{}-global", ctx.case))
+        .command(["sleep", "300"])
+        .mode(ServiceMode::Global)
+        .stop_grace_period(Duration::from_secs(1))
+        .expect("grace");
+    for (k, v) in ctx.labels() {
+        opts = opts.label(k.clone(), v.clone()).container_label(k, v);
+    }
+    let g = ctx
+        .docker
+        .services()
+        .create(&opts)
+        .await
+        .expect("global service");
+    assert!(g.spec()["Mode"]["Global"].is_object());
+    let v = g.version();
+    let e = g.scale(3).await.expect_err("scale a global service");
+    assert_eq!(e.category(), Category::InvalidArgument, "{e:?}");
+    let mut again = g.clone();
+    again.reload().await.expect("reload");
+    assert_eq!(again.version(), v, "nothing was sent");
+    g.remove().await.expect("remove global");
+}
+
+async fn force_update_increments(ctx: &Ctx) {
+    step("force_update_increments");
+    let mut svc = ctx.service().clone();
+    svc.reload().await.expect("reload");
+    let before = svc.spec()["TaskTemplate"]["ForceUpdate"]
+        .as_u64()
+        .unwrap_or(0);
+    svc.force_update().await.expect("force update");
+    svc.reload().await.expect("reload");
+    assert_eq!(svc.spec()["TaskTemplate"]["ForceUpdate"], before + 1);
+    assert_eq!(svc.spec()["Mode"]["Replicated"]["Replicas"], 2, "mode kept");
+}
+
+async fn tasks_list_and_inspect(ctx: &Ctx) {
+    step("tasks_list_and_inspect");
+    let tasks = ctx.docker.tasks();
+    let all = tasks
+        .list(&Filters::new().with("service", ctx.service().id()))
+        .await
+        .expect("task list");
+    assert!(all.len() >= 2, "{}", all.len());
+    let t = &all[0];
+    let id = t.id.clone().expect("task id");
+    assert_eq!(t.service_id.as_deref(), Some(ctx.service().id()));
+    let one = tasks.get(&id).await.expect("task inspect");
+    assert_eq!(one.id.as_deref(), Some(id.as_str()));
+    assert!(one.attrs["Spec"]["ContainerSpec"]["Image"].is_string());
+    let e = tasks
+        .get("nosuchtaskberth")
+        .await
+        .expect_err("unknown task");
+    assert!(e.is_not_found(), "{e:?}");
+}
+
+/// The blocking wrappers, from a plain thread (they run their own runtime).
+fn blocking_client_sees_the_swarm(ctx: &Ctx) {
+    step("blocking_client_sees_the_swarm");
+    let service = ctx.service().id().to_owned();
+    let config = ctx.config.as_ref().expect("config").id().to_owned();
+    let case = ctx.case_filter();
+    let want = ctx.config_data.clone();
+    std::thread::spawn(move || {
+        let docker = berth::blocking::Docker::from_env().expect("blocking client");
+        let mut swarm = docker.swarm();
+        assert!(swarm.try_reload().expect("swarm"));
+        assert!(swarm.version().is_some());
+        assert_eq!(
+            docker.nodes().list(&Filters::new()).expect("nodes").len(),
+            1
+        );
+        let svc = docker.services().get(&service).expect("service");
+        assert_eq!(svc.inner().id(), service);
+        assert!(!svc.tasks(&Filters::new()).expect("tasks").is_empty());
+        let frames: Vec<_> = svc
+            .logs(|_| {})
+            .expect("logs")
+            .collect::<Result<Vec<_>, _>>()
+            .expect("frames");
+        assert!(
+            frames
+                .iter()
+                .any(|f| f.data.windows(7).any(|w| w == b"started"))
+        );
+        assert_eq!(docker.secrets().list(&case).expect("secrets").len(), 1);
+        let c = docker.configs().get(&config).expect("config");
+        assert_eq!(c.inner().data().expect("data"), want);
+    })
+    .join()
+    .expect("blocking step");
+}
+
+async fn remove_service_then_secret_and_config(ctx: &mut Ctx) {
+    step("remove_service_then_secret_and_config");
+    let secret = ctx.secret.take().expect("secret");
+    let config = ctx.config.take().expect("config");
+    let e = secret.remove().await.expect_err("secret in use");
+    assert_eq!(e.category(), Category::BadRequest, "{e:?}");
+    assert!(
+        e.daemon_message().is_some_and(|m| m.contains("in use")),
+        "{e:?}"
+    );
+    let svc = ctx.service.take().expect("service");
+    svc.remove().await.expect("service remove");
+    let e = ctx
+        .docker
+        .services()
+        .get(svc.id())
+        .await
+        .expect_err("removed");
+    assert!(e.is_not_found(), "{e:?}");
+    // The secret stays in use until the tasks are gone.
+    let start = Instant::now();
+    loop {
+        match secret.remove().await {
+            Ok(()) => break,
+            Err(e) if start.elapsed() < DEADLINE => {
+                let _ = e;
+                tokio::time::sleep(Duration::from_millis(300)).await;
+            }
+            Err(e) => panic!("secret remove after the service: {e:?}"),
+        }
+    }
+    config.remove().await.expect("config remove");
+    let e = ctx
+        .docker
+        .configs()
+        .get(config.id())
+        .await
+        .expect_err("removed config");
+    assert!(e.is_not_found(), "{e:?}");
+    let left: Vec<Value> = ctx
+        .docker
+        .secrets()
+        .list(&ctx.case_filter())
+        .await
+        .expect("list")
+        .iter()
+        .map(|s| s.attrs().attrs.clone())
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+async fn leave_and_join_errors(ctx: &mut Ctx) {
+    step("leave_and_join_errors");
+    let e = ctx
+        .swarm
+        .leave(false)
+        .await
+        .expect_err("a manager must force");
+    assert_eq!(e.category(), Category::Unavailable, "{e:?}");
+    assert!(
+        e.daemon_message().is_some_and(|m| m.contains("--force")),
+        "{e:?}"
+    );
+    assert!(ctx.swarm.leave(true).await.expect("forced leave"));
+    assert!(ctx.swarm.attrs().is_none());
+    assert!(!ctx.swarm.try_reload().await.expect("tolerant reload"));
+    assert!(!ctx.swarm.leave(true).await.expect("second forced leave"));
+    let e = ctx
+        .swarm
+        .join(&SwarmJoin::new(["127.0.0.1:1"], "SWMTKN-1-bogus"))
+        .await
+        .expect_err("bogus token");
+    assert_eq!(e.category(), Category::Server, "{e:?}");
+    assert!(
+        e.daemon_message().is_some_and(|m| m.contains("join token")),
+        "{e:?}"
+    );
+    assert!(!ctx.swarm.try_reload().await.expect("still not in a swarm"));
+}
