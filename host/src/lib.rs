@@ -34,6 +34,7 @@ pub use client::container_io::{ExecResult, ExecSession, LogStream};
 pub use client::containers::{Container, Containers, RemoveOptions, StatsStream};
 pub use client::images::{AuthStore, Image, Images, PushStream, RegistryData, SaveName};
 pub use client::networks::{Network, Networks};
+pub use client::plugins::{Plugin, Plugins};
 pub use client::run::{PullStream, RunOptions, RunOutcome};
 pub use client::secrets::{Config, Configs, Secret, Secrets};
 pub use client::services::{Service, Services, Tasks};

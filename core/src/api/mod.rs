@@ -8,6 +8,7 @@ pub mod exec;
 pub mod images;
 pub mod networks;
 pub mod nodes;
+pub mod plugins;
 pub mod secrets;
 pub mod services;
 pub mod swarm;

@@ -7,6 +7,7 @@ pub(crate) mod container_io;
 pub(crate) mod containers;
 pub(crate) mod images;
 pub(crate) mod networks;
+pub(crate) mod plugins;
 pub(crate) mod run;
 pub(crate) mod secrets;
 pub(crate) mod services;

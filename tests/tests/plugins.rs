@@ -1,0 +1,273 @@
+//! Plugins area against the real daemon, with a minimal plugin built locally from
+//! `busybox:berth-test` (no internet): create (from a directory and from a tar),
+//! inspect, list (filters), configure, enable (the daemon's error: busybox cannot
+//! serve the plugin's unix socket), disable, push to the local registry, privileges,
+//! install under another name, a pull without grants, upgrade, remove.
+//!
+//! A [`Cleanup`] guard removes every plugin the test made (`docker plugin rm -f`),
+//! pass or fail.
+
+use std::process::Command;
+
+use berth::api::plugins::{PluginList, PluginPull};
+use berth::core::request::Filters;
+use berth::{Category, Docker};
+use berth_tests::fake::TempDir;
+use berth_tests::{docker, docker_cli, unique};
+use futures_util::StreamExt;
+
+const IMAGE: &str = "busybox:berth-test";
+const REGISTRY: &str = "127.0.0.1:5000";
+
+/// Plugins to remove when the test ends.
+#[derive(Default)]
+struct Cleanup(Vec<String>);
+
+impl Cleanup {
+    fn add(&mut self, name: &str) {
+        self.0.push(name.to_owned());
+    }
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        for name in &self.0 {
+            let _ = Command::new("docker")
+                .args(["plugin", "rm", "-f", name])
+                .output();
+        }
+    }
+}
+
+/// A plugin directory: `rootfs/` exported from a container of busybox, with a unique
+/// marker file (dockerd 20.10 refuses two plugins with the same rootfs content), and a
+/// `config.json` declaring a volume driver on `berth.sock`, a settable `DEBUG` and
+/// host networking (so the plugin asks for the `network` privilege).
+fn plugin_dir(tag: &str) -> TempDir {
+    let dir = TempDir::new("plugin");
+    let rootfs = dir.0.join("rootfs");
+    std::fs::create_dir_all(&rootfs).expect("mkdir rootfs");
+    let cid = docker_cli(&["create", IMAGE]);
+    let export = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "docker export {cid} | tar -x -C {}",
+            rootfs.display()
+        ))
+        .status()
+        .expect("sh runs");
+    docker_cli(&["rm", &cid]);
+    assert!(export.success(), "docker export | tar -x failed");
+    std::fs::write(rootfs.join("berth-id"), tag).expect("marker");
+    // Busybox has no applet that listens on a unix socket (nc has no -U, httpd binds
+    // TCP only), so the plugin never answers Plugin.Activate.
+    std::fs::write(
+        rootfs.join("plugin.sh"),
+        "#!/bin/sh\necho \"berth test plugin, DEBUG=$DEBUG\"\nexec sleep 3600\n",
+    )
+    .expect("entrypoint");
+    Command::new("chmod")
+        .args(["755", &rootfs.join("plugin.sh").display().to_string()])
+        .status()
+        .expect("chmod");
+    let config = serde_json::json!({
+        "Description": "berth test plugin",
+        "Documentation": "https://example.invalid/berth",
+        "Interface": {"Types": ["docker.volumedriver/1.0"], "Socket": "berth.sock"},
+        "Entrypoint": ["/plugin.sh"],
+        "Network": {"Type": "host"},
+        "Env": [{"Name": "DEBUG", "Description": "debug level", "Settable": ["value"], "Value": "0"}],
+    });
+    std::fs::write(
+        dir.0.join("config.json"),
+        serde_json::to_vec_pretty(&config).expect("json"),
+    )
+    .expect("config.json");
+    dir
+}
+
+fn names(list: &[berth::Plugin]) -> Vec<&str> {
+    list.iter().map(|p| p.name()).collect()
+}
+
+#[tokio::test]
+async fn plugin_lifecycle_through_the_local_registry() {
+    let docker: Docker = docker().await;
+    let plugins = docker.plugins();
+    let mut cleanup = Cleanup::default();
+    let tag = unique("plugin");
+    let remote = format!("{REGISTRY}/{tag}:v1");
+    let dir = plugin_dir(&tag);
+
+    // create (directory) + inspect
+    cleanup.add(&remote);
+    let mut p = plugins.create(&remote, &dir.0).await.expect("create");
+    assert_eq!(p.name(), remote);
+    assert!(!p.enabled());
+    assert_eq!(p.settings().env, vec!["DEBUG=0"]);
+    assert_eq!(
+        p.attrs().config.interface.types,
+        vec!["docker.volumedriver/1.0"]
+    );
+    assert_eq!(p.attrs().config.interface.socket, "berth.sock");
+    assert_eq!(p.attrs().config.entrypoint, vec!["/plugin.sh"]);
+    assert_eq!(plugins.get(p.id()).await.expect("by id").name(), remote);
+
+    // list with filters
+    let by_cap = PluginList {
+        filters: Filters::new().with("capability", "volumedriver"),
+    };
+    assert!(names(&plugins.list(&by_cap).await.expect("list")).contains(&remote.as_str()));
+    let enabled = PluginList {
+        filters: Filters::new().with("enabled", "true"),
+    };
+    assert!(!names(&plugins.list(&enabled).await.expect("list")).contains(&remote.as_str()));
+    assert!(
+        names(&plugins.list(&PluginList::default()).await.expect("list"))
+            .contains(&remote.as_str())
+    );
+
+    // configure a declared Env setting; an undeclared one is the daemon's error
+    p.configure([("DEBUG", "1")]).await.expect("configure");
+    assert_eq!(p.settings().env, vec!["DEBUG=1"]);
+    let e = p.configure([("NOPE", "1")]).await.expect_err("undeclared");
+    assert_eq!(e.category(), Category::Server, "{e}");
+    assert!(e.to_string().contains("setting \"NOPE\" not found"), "{e}");
+
+    // disable a disabled plugin: the daemon says so
+    let e = p.disable(false).await.expect_err("already disabled");
+    assert_eq!(e.category(), Category::Conflict, "{e}");
+    assert!(e.to_string().contains("already disabled"), "{e}");
+
+    // enable: the daemon starts the entrypoint, then cannot reach berth.sock
+    let e = p.enable(Some(1)).await.expect_err("no socket");
+    assert_eq!(e.category(), Category::Server, "{e}");
+    assert!(e.to_string().contains("berth.sock"), "{e}");
+    p.reload().await.expect("reload");
+    assert!(!p.enabled());
+
+    // push to the local registry
+    let mut push = p.push().await.expect("push");
+    let mut digest = None;
+    while let Some(item) = push.next().await {
+        let item = item.expect("push progress");
+        if let Some(d) = item.attrs.get("aux").and_then(|a| a.get("Digest")) {
+            digest = d.as_str().map(str::to_owned);
+        }
+    }
+    let digest = digest.expect("the push reports a digest");
+    assert!(digest.starts_with("sha256:"), "{digest}");
+
+    // privileges of the pushed plugin
+    let asked = plugins.privileges(&remote).await.expect("privileges");
+    assert!(
+        asked.iter().any(|p| p.name.as_deref() == Some("network")
+            && p.value.as_deref() == Some(&["host".to_owned()][..])),
+        "{asked:?}"
+    );
+
+    // a pull that grants nothing is refused inside the stream
+    let refused = format!("{tag}-refused:latest");
+    cleanup.add(&refused);
+    let mut s = plugins
+        .pull(&PluginPull {
+            remote: remote.clone(),
+            name: Some(refused.clone()),
+            ..PluginPull::default()
+        })
+        .await
+        .expect("pull starts");
+    let mut last = None;
+    while let Some(item) = s.next().await {
+        if let Err(e) = item {
+            last = Some(e);
+            break;
+        }
+    }
+    let e = last.expect("refused grant");
+    assert_eq!(e.category(), Category::Stream, "{e}");
+    assert!(e.to_string().contains("incorrect privileges"), "{e}");
+    assert!(
+        plugins
+            .get(&refused)
+            .await
+            .expect_err("not installed")
+            .is_not_found()
+    );
+
+    // install under another name (grants everything asked)
+    let local = format!("{tag}-installed:latest");
+    cleanup.add(&local);
+    let mut installed = plugins
+        .install(&remote, Some(&local))
+        .await
+        .expect("install");
+    assert_eq!(installed.name(), local);
+    assert!(!installed.enabled());
+    assert_eq!(
+        installed.attrs().plugin_reference.as_deref(),
+        Some(remote.as_str())
+    );
+    assert_eq!(
+        installed.settings().env,
+        vec!["DEBUG=0"],
+        "a fresh install has defaults"
+    );
+
+    // upgrade the disabled copy to the same remote, keeping its settings
+    installed
+        .configure([("DEBUG", "2")])
+        .await
+        .expect("configure");
+    installed.upgrade(Some(&remote)).await.expect("upgrade");
+    assert_eq!(installed.name(), local);
+    assert_eq!(installed.settings().env, vec!["DEBUG=2"]);
+
+    // remove
+    installed.remove(false).await.expect("remove");
+    assert!(plugins.get(&local).await.expect_err("gone").is_not_found());
+    p.remove(true).await.expect("remove (force)");
+    assert!(plugins.get(&remote).await.expect_err("gone").is_not_found());
+}
+
+#[tokio::test]
+async fn create_from_a_tar_file_and_errors() {
+    let docker: Docker = docker().await;
+    let plugins = docker.plugins();
+    let mut cleanup = Cleanup::default();
+    let tag = unique("plugintar");
+    let dir = plugin_dir(&tag);
+    let tar_path = dir.0.join("plugin.tar");
+    let status = Command::new("tar")
+        .arg("-cf")
+        .arg(&tar_path)
+        .arg("-C")
+        .arg(&dir.0)
+        .args(["config.json", "rootfs"])
+        .status()
+        .expect("tar runs");
+    assert!(status.success());
+
+    let name = format!("{tag}:latest");
+    cleanup.add(&name);
+    let p = plugins
+        .create(&tag, &tar_path)
+        .await
+        .expect("create from tar");
+    assert_eq!(p.name(), name, ":latest implied");
+    assert_eq!(p.attrs().config.description, "berth test plugin");
+    p.remove(false).await.expect("remove");
+
+    // a directory without config.json fails before any I/O
+    let empty = TempDir::new("plugin-empty");
+    let e = plugins
+        .create(&tag, &empty.0)
+        .await
+        .expect_err("no config.json");
+    assert_eq!(e.category(), Category::InvalidArgument, "{e}");
+    let e = plugins
+        .get("berth-test-no-such-plugin")
+        .await
+        .expect_err("404");
+    assert!(e.is_not_found(), "{e}");
+}
