@@ -1,25 +1,43 @@
-//! berth-bench: latency of berth against the raw-socket floor and bollard, one daemon,
-//! one run. See DESIGN.md → "Performance targets".
+//! berth-bench: berth against the raw-socket floor, curl and bollard, one daemon, one
+//! run. See DESIGN.md → "Performance targets".
+//!
+//! Parts (`--parts`, default all): call latency (ping, version, info, container inspect
+//! and list), bursts of concurrent calls (1000 inspects), exec stdout throughput, and
+//! export throughput with peak RSS.
 //!
 //! ```text
 //! cargo run -p berth-bench --release -- --iters 2000
+//! cargo run -p berth-bench --release -- --parts exec --exec-bytes 64M --stream-reps 1
 //! ```
 
+mod decode;
+mod exec;
+mod export;
+mod fixture;
 mod raw;
 mod stats;
 
+use std::collections::HashSet;
 use std::error::Error as StdError;
 use std::fmt::Write as _;
 use std::future::Future;
 use std::hint::black_box;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
+
+use berth::api::containers::ContainerList;
+use bollard::query_parameters::{InspectContainerOptions, ListContainersOptions};
 
 use clap::Parser;
 use tokio::runtime::{Builder, Runtime};
 use tokio::task::JoinSet;
 
+use crate::exec::ExecBench;
+use crate::export::ExportBench;
+use crate::fixture::Cleanup;
 use crate::raw::{AsyncRawClient, RawClient, get_request};
 use crate::stats::{Summary, summarize};
 
@@ -32,10 +50,14 @@ const DEFAULT_SOCKET: &str = "/var/run/docker.sock";
 /// The bollard release measured (see bench/Cargo.toml for why not 0.19).
 const BOLLARD_LABEL: &str = "bollard 0.21";
 
-/// Latency of berth vs a hand-written keep-alive HTTP/1.1 client (the floor) and bollard.
+/// berth vs a hand-written keep-alive HTTP/1.1 client (the floor), curl and bollard:
+/// call latency, concurrent bursts, exec throughput, export throughput and RSS.
 #[derive(Debug, Parser)]
 #[command(name = "berth-bench")]
 struct Args {
+    /// Run only these parts (comma-separated) [default: all].
+    #[arg(long, value_enum, value_delimiter = ',')]
+    parts: Vec<Part>,
     /// Measured calls per (operation, client).
     #[arg(long, env = "BERTH_BENCH_ITERS", default_value_t = 2000)]
     iters: usize,
@@ -49,10 +71,22 @@ struct Args {
     /// Daemon socket [default: $DOCKER_HOST if unix://…, else /var/run/docker.sock].
     #[arg(long)]
     socket: Option<PathBuf>,
-    /// Also run bursts of this many concurrent calls per client (berth, bollard).
-    #[arg(long)]
-    concurrency: Option<usize>,
-    /// Measure only these operations (comma-separated) [default: all].
+    /// Concurrent calls per burst (part `concurrent`), per client (berth, bollard).
+    #[arg(long, default_value_t = 1000)]
+    concurrency: usize,
+    /// Measured bursts per client (part `concurrent`), after one warm-up burst.
+    #[arg(long, default_value_t = 10)]
+    bursts: usize,
+    /// Bytes the exec writes to stdout (part `exec`); suffixes K, M, G (binary).
+    #[arg(long, value_parser = parse_size, default_value = "1G")]
+    exec_bytes: u64,
+    /// Size of the file in the exported container (part `export`); K, M, G suffixes.
+    #[arg(long, value_parser = parse_size, default_value = "1G")]
+    export_bytes: u64,
+    /// Runs per reader of the exec and export parts (median reported).
+    #[arg(long, default_value_t = 3)]
+    stream_reps: usize,
+    /// Measure only these operations in the latency part (comma-separated) [default: all].
     #[arg(long, value_enum, value_delimiter = ',')]
     ops: Vec<Op>,
     /// Measure only these clients (comma-separated), e.g. to profile one [default: all].
@@ -60,8 +94,37 @@ struct Args {
     #[arg(long, value_enum, value_delimiter = ',')]
     clients: Vec<Client>,
     /// The operation of the concurrent bursts.
-    #[arg(long, value_enum, default_value_t = Op::Ping)]
+    #[arg(long, value_enum, default_value_t = Op::Inspect)]
     concurrency_op: Op,
+}
+
+/// `1073741824`, `64M`, `1G`, `512K` (binary multiples).
+fn parse_size(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let (digits, mult) = match s.char_indices().last() {
+        Some((i, 'k' | 'K')) => (&s[..i], 1u64 << 10),
+        Some((i, 'm' | 'M')) => (&s[..i], 1 << 20),
+        Some((i, 'g' | 'G')) => (&s[..i], 1 << 30),
+        _ => (s, 1),
+    };
+    digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(mult))
+        .filter(|&n| n > 0)
+        .ok_or_else(|| format!("{s:?} is not a size like 1073741824, 64M or 1G"))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Part {
+    /// p50/p99 of ping, version, info, container inspect and list (see --ops).
+    Latency,
+    /// Bursts of --concurrency concurrent calls, berth vs bollard.
+    Concurrent,
+    /// Exec stdout throughput: curl, raw socket, berth, bollard.
+    Exec,
+    /// Export throughput and peak RSS: berth, bollard, docker CLI, curl.
+    Export,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -69,9 +132,13 @@ enum Op {
     Ping,
     Version,
     Info,
+    /// `GET /containers/{id}/json` of the benchmark's running container.
+    Inspect,
+    /// `GET /containers/json?all=1`.
+    List,
 }
 
-const OPS: [Op; 3] = [Op::Ping, Op::Version, Op::Info];
+const OPS: [Op; 5] = [Op::Ping, Op::Version, Op::Info, Op::Inspect, Op::List];
 
 impl Op {
     fn name(self) -> &'static str {
@@ -79,15 +146,24 @@ impl Op {
             Op::Ping => "ping",
             Op::Version => "version",
             Op::Info => "info",
+            Op::Inspect => "inspect",
+            Op::List => "list",
         }
     }
 
-    fn path(self, api: &str) -> String {
+    fn path(self, api: &str, container: &str) -> String {
         match self {
             Op::Ping => "/_ping".to_string(),
             Op::Version => format!("/v{api}/version"),
             Op::Info => format!("/v{api}/info"),
+            Op::Inspect => format!("/v{api}/containers/{container}/json"),
+            Op::List => format!("/v{api}/containers/json?all=1"),
         }
+    }
+
+    /// Whether the benchmark's container must exist (list measures with it present).
+    fn needs_container(self) -> bool {
+        matches!(self, Op::Inspect | Op::List)
     }
 }
 
@@ -146,6 +222,8 @@ struct Bench {
     bollard: bollard::Docker,
     /// Prepared raw requests, indexed like [`OPS`].
     requests: Vec<Vec<u8>>,
+    /// Id of the running container that `inspect` reads ("" if none was made).
+    container: Arc<str>,
 }
 
 fn op_index(op: Op) -> usize {
@@ -153,6 +231,8 @@ fn op_index(op: Op) -> usize {
         Op::Ping => 0,
         Op::Version => 1,
         Op::Info => 2,
+        Op::Inspect => 3,
+        Op::List => 4,
     }
 }
 
@@ -228,14 +308,15 @@ impl Bench {
             Client::Berth => {
                 let d = &self.berth_ct;
                 self.ct
-                    .block_on(berth_calls(d, op, n, out))
+                    .block_on(berth_calls(d, op, &self.container, n, out))
                     .map_err(tagged(client, op))
             }
             Client::BerthMt => {
                 let d = self.berth_mt.clone();
+                let id = Arc::clone(&self.container);
                 let task = self.mt.spawn(async move {
                     let mut v = Vec::with_capacity(n);
-                    berth_calls(&d, op, n, &mut v).await.map(|()| v)
+                    berth_calls(&d, op, &id, n, &mut v).await.map(|()| v)
                 });
                 let v = self
                     .mt
@@ -247,12 +328,22 @@ impl Bench {
             }
             Client::Bollard => {
                 let d = &self.bollard;
+                let id = &*self.container;
                 self.ct
                     .block_on(async {
                         match op {
                             Op::Ping => timed(n, out, || d.ping()).await,
                             Op::Version => timed(n, out, || d.version()).await,
                             Op::Info => timed(n, out, || d.info()).await,
+                            Op::Inspect => {
+                                timed(n, out, || {
+                                    d.inspect_container(id, None::<InspectContainerOptions>)
+                                })
+                                .await
+                            }
+                            Op::List => {
+                                timed(n, out, || d.list_containers(Some(bollard_list_all()))).await
+                            }
                         }
                     })
                     .map_err(tagged(client, op))
@@ -261,11 +352,37 @@ impl Bench {
     }
 }
 
-async fn berth_calls(d: &berth::Docker, op: Op, n: usize, out: &mut Vec<u64>) -> berth::Result<()> {
+fn bollard_list_all() -> ListContainersOptions {
+    ListContainersOptions {
+        all: true,
+        ..Default::default()
+    }
+}
+
+fn berth_list_all() -> ContainerList {
+    ContainerList {
+        all: true,
+        ..ContainerList::default()
+    }
+}
+
+async fn berth_calls(
+    d: &berth::Docker,
+    op: Op,
+    id: &str,
+    n: usize,
+    out: &mut Vec<u64>,
+) -> berth::Result<()> {
+    let containers = d.containers();
     match op {
         Op::Ping => timed(n, out, || d.ping()).await,
         Op::Version => timed(n, out, || d.version()).await,
         Op::Info => timed(n, out, || d.info()).await,
+        Op::Inspect => timed(n, out, || containers.get(id)).await,
+        Op::List => {
+            let all = berth_list_all();
+            timed(n, out, || containers.list(&all)).await
+        }
     }
 }
 
@@ -308,6 +425,10 @@ fn parse_api(v: &str) -> Option<(usize, usize)> {
 }
 
 fn main() -> ExitCode {
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if argv.get(1).is_some_and(|a| a == export::CHILD_COMMAND) {
+        return export::child_main(&argv[2..]);
+    }
     let args = Args::parse();
     match run(args) {
         Ok(()) => ExitCode::SUCCESS,
@@ -318,10 +439,42 @@ fn main() -> ExitCode {
     }
 }
 
+/// CPU seconds (user + system) this process has used so far, from `/proc/self/stat`
+/// (in USER_HZ = 100 ticks/s on Linux, so 10 ms resolution).
+fn cpu_secs() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let utime: u64 = f.get(11)?.parse().ok()?;
+    let stime: u64 = f.get(12)?.parse().ok()?;
+    Some((utime + stime) as f64 / 100.0)
+}
+
+/// Seconds elapsed since `start`.
+fn secs_since(start: Instant) -> f64 {
+    start.elapsed().as_secs_f64()
+}
+
+/// The median of `v` (the mean of the middle two for an even count); NaN if empty.
+fn median_f64(v: &[f64]) -> f64 {
+    let mut s = v.to_vec();
+    s.sort_by(f64::total_cmp);
+    match s.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => s[n / 2],
+        n => (s[n / 2 - 1] + s[n / 2]) / 2.0,
+    }
+}
+
 fn run(args: Args) -> Result<()> {
     if args.iters == 0 || args.rounds == 0 {
         return Err("--iters and --rounds must be at least 1".into());
     }
+    if args.concurrency == 0 || args.bursts == 0 || args.stream_reps == 0 {
+        return Err("--concurrency, --bursts and --stream-reps must be at least 1".into());
+    }
+    let part = |p: Part| args.parts.is_empty() || args.parts.contains(&p);
     let socket = socket_path(args.socket.clone());
     let no_daemon = |e: &dyn std::fmt::Display| -> BoxError {
         format!(
@@ -363,9 +516,55 @@ fn run(args: Args) -> Result<()> {
         bollard::Docker::connect_with_unix(socket_str, 120, &bollard_api)?
     };
     let raw_tokio = ct.block_on(AsyncRawClient::connect(&socket))?;
+
+    let ops: Vec<Op> = OPS
+        .into_iter()
+        .filter(|o| args.ops.is_empty() || args.ops.contains(o))
+        .collect();
+    let clients: Vec<Client> = CLIENTS
+        .into_iter()
+        .filter(|c| args.clients.is_empty() || args.clients.contains(c))
+        .collect();
+
+    let workers = mt.metrics().num_workers();
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_else(|_| "?".into());
+    println!(
+        "machine: {cores} cores (available_parallelism), kernel {kernel}, daemon {} (API {}), \
+         {BOLLARD_LABEL}; socket {}",
+        daemon.version,
+        daemon.api,
+        socket.display()
+    );
+
+    // The containers: removed when `cleanup` drops (return, error, panic) or on ctrl-c.
+    let cleanup = Cleanup::new(&socket, &daemon.api);
+    let needs_container = (part(Part::Latency) && ops.iter().any(|o| o.needs_container()))
+        || (part(Part::Concurrent) && args.concurrency_op.needs_container())
+        || part(Part::Exec);
+    let pid = std::process::id();
+    let container: Arc<str> = if needs_container {
+        let name = format!("berth-bench-{pid}");
+        // Long enough for any run; removed at the end anyway.
+        let cmd = ["sleep", "86400"];
+        let id = ct.block_on(fixture::run_container(&berth_ct, &cleanup, &name, &cmd))?;
+        println!(
+            "container: {name} ({}), {} `sleep 86400`, network none, label {}={}",
+            &id[..12.min(id.len())],
+            fixture::IMAGE,
+            fixture::LABEL.0,
+            fixture::LABEL.1
+        );
+        id.into()
+    } else {
+        "".into()
+    };
+
     let requests = OPS
         .iter()
-        .map(|op| get_request(&op.path(&daemon.api)))
+        .map(|op| get_request(&op.path(&daemon.api, &container)))
         .collect();
     let mut bench = Bench {
         raw,
@@ -376,39 +575,93 @@ fn run(args: Args) -> Result<()> {
         berth_mt,
         bollard,
         requests,
+        container,
     };
 
+    if part(Part::Latency) {
+        latency(&mut bench, &args, &ops, &clients, &bollard_api, workers)?;
+    }
+    if part(Part::Concurrent) {
+        let target = (&url[..], socket_str, &bollard_api);
+        concurrency(
+            &bench.mt,
+            args.concurrency_op,
+            &bench.container,
+            args.concurrency,
+            args.bursts,
+            target,
+        )?;
+    }
+    if part(Part::Exec) {
+        ExecBench {
+            socket: &socket,
+            api: &daemon.api,
+            container: &bench.container,
+            bytes: args.exec_bytes,
+            reps: args.stream_reps,
+            rt: &bench.ct,
+            berth: &bench.berth_ct,
+            bollard: &bench.bollard,
+        }
+        .run()?;
+    }
+    if part(Part::Export) {
+        let name = format!("berth-bench-{pid}-export");
+        let script = format!("head -c {} /dev/zero > /big", args.export_bytes);
+        let start = Instant::now();
+        let id = bench.ct.block_on(fixture::run_to_exit(
+            &bench.berth_ct,
+            &cleanup,
+            &name,
+            &["sh", "-c", &script],
+            Duration::from_secs(1800),
+        ))?;
+        println!();
+        println!(
+            "container: {name} ({}) ran `{script}` and exited in {:.1} s",
+            &id[..12.min(id.len())],
+            secs_since(start)
+        );
+        ExportBench {
+            socket: &socket,
+            api: &daemon.api,
+            container: &id,
+            file_bytes: args.export_bytes,
+            reps: args.stream_reps,
+        }
+        .run()?;
+    }
+    cleanup.remove_all();
+    println!();
+    println!("cleanup: removed the benchmark's containers (label berth.test=1)");
+    Ok(())
+}
+
+/// The latency part: every (op, client) pair, interleaved rounds, table and verdicts.
+fn latency(
+    bench: &mut Bench,
+    args: &Args,
+    ops: &[Op],
+    clients: &[Client],
+    bollard_api: &bollard::ClientVersion,
+    workers: usize,
+) -> Result<()> {
     // berth negotiates its API version on the first call; the warm-up absorbs that, the
     // connection set-ups and the allocator's first growth.
     let berth_api = bench.ct.block_on(bench.berth_ct.api_version())?;
-    let ops: Vec<Op> = OPS
-        .into_iter()
-        .filter(|o| args.ops.is_empty() || args.ops.contains(o))
-        .collect();
-    let clients: Vec<Client> = CLIENTS
-        .into_iter()
-        .filter(|c| args.clients.is_empty() || args.clients.contains(c))
-        .collect();
     let mut sink = Vec::with_capacity(args.warmup);
-    for &op in &ops {
-        for &client in &clients {
+    for &op in ops {
+        for &client in clients {
             sink.clear();
             bench.run(client, op, args.warmup.max(1), &mut sink)?;
         }
     }
 
-    let workers = bench.mt.metrics().num_workers();
-    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease")
-        .map(|s| s.trim().to_string())
-        .unwrap_or_else(|_| "?".into());
+    println!();
     println!(
-        "berth-bench: N={} measured calls per (op, client) in {} interleaved rounds, \
-         warm-up {} per (op, client); socket {}",
-        args.iters,
-        args.rounds,
-        args.warmup,
-        socket.display()
+        "latency: N={} measured calls per (op, client) in {} interleaved rounds, \
+         warm-up {} per (op, client)",
+        args.iters, args.rounds, args.warmup,
     );
     println!(
         "  raw floor = blocking std UnixStream + httparse, one keep-alive connection, body not \
@@ -419,6 +672,13 @@ fn run(args: Args) -> Result<()> {
          berth (mt) = multi_thread runtime ({workers} workers), calls from a spawned task",
         bollard_api.major_version, bollard_api.minor_version
     );
+    if ops.iter().any(|o| o.needs_container()) {
+        println!(
+            "  inspect = GET /containers/{{id}}/json (berth: containers().get, bollard: \
+             inspect_container); list = GET /containers/json?all=1 (berth: containers().list, \
+             bollard: list_containers); both decode into typed models, the floor does not"
+        );
+    }
     println!();
 
     // samples[op][client]
@@ -438,7 +698,7 @@ fn run(args: Args) -> Result<()> {
         } else {
             per_round
         };
-        for &op in &ops {
+        for &op in ops {
             for k in 0..clients.len() {
                 let client = clients[(round + k) % clients.len()];
                 bench.run(client, op, n, &mut samples[op_index(op)][client.index()])?;
@@ -451,15 +711,10 @@ fn run(args: Args) -> Result<()> {
         .iter_mut()
         .map(|per_client| per_client.iter_mut().map(|s| summarize(s)).collect())
         .collect();
-    print!("{}", table(&summaries, &ops, &clients));
+    print!("{}", table(&summaries, ops, clients));
     println!();
-    println!(
-        "machine: {cores} cores (available_parallelism), kernel {kernel}, daemon {} (API {}), \
-         {BOLLARD_LABEL}",
-        daemon.version, daemon.api
-    );
     let yes = |r: f64| if r <= TARGET_RATIO { "yes" } else { "no" };
-    for &op in &ops {
+    for &op in ops {
         let s = &summaries[op_index(op)];
         let vs_raw = |c: Client| ratio(s[c.index()], s[Client::Raw.index()]);
         let Some(ct) = vs_raw(Client::Berth) else {
@@ -480,9 +735,24 @@ fn run(args: Args) -> Result<()> {
         );
     }
 
-    if let Some(c) = args.concurrency {
-        let target = (&url[..], socket_str, &bollard_api);
-        concurrency(&bench.mt, args.concurrency_op, c, args.rounds, target)?;
+    // Where berth's inspect/list time goes: decoding alone, no I/O.
+    let mut fetch = |op: Op| -> Result<Option<Vec<u8>>> {
+        if !ops.contains(&op) {
+            return Ok(None);
+        }
+        let (status, body) = bench.raw.send(&bench.requests[op_index(op)])?;
+        check_status("raw", op, status, body)?;
+        Ok(Some(body.to_vec()))
+    };
+    let (inspect, list) = (fetch(Op::Inspect)?, fetch(Op::List)?);
+    if inspect.is_some() || list.is_some() {
+        println!();
+        decode::report(
+            &bench.container,
+            args.iters.min(2000),
+            inspect.as_deref(),
+            list.as_deref(),
+        )?;
     }
     Ok(())
 }
@@ -535,13 +805,11 @@ fn table(summaries: &[Vec<Option<Summary>>], ops: &[Op], clients: &[Client]) -> 
 fn concurrency(
     mt: &Runtime,
     op: Op,
+    container: &Arc<str>,
     c: usize,
     bursts: usize,
     (url, socket, bollard_api): (&str, &str, &bollard::ClientVersion),
 ) -> Result<()> {
-    if c == 0 {
-        return Err("--concurrency must be at least 1".into());
-    }
     let (berth, bollard) = {
         let _rt = mt.enter();
         (
@@ -549,28 +817,42 @@ fn concurrency(
             bollard::Docker::connect_with_unix(socket, 120, bollard_api)?,
         )
     };
+    let workers = mt.metrics().num_workers();
     println!();
     println!(
         "concurrency: {bursts} bursts (after 1 warm-up burst) of {c} concurrent {} calls \
-         per client, multi_thread runtime; wall time per burst and per-call latency",
+         per client, each call a spawned task, multi_thread runtime ({workers} workers); wall \
+         time per burst (spawn of the first to completion of the last) and per-call latency",
         op.name()
     );
     println!(
-        "{:<12} {:>14} {:>14} {:>14} {:>14}",
-        "client", "burst p50 ms", "burst max ms", "call p50 µs", "call p99 µs"
+        "  sockets: one more, unmeasured burst per client with /proc/self/fd sampled every \
+         ~1 ms: new = sockets first seen during it (≈ connections the daemon accepted), peak = \
+         most open at once above those open before it; berth's pool keeps ≤ 32 idle (PoolOptions); \
+         CPU = this process's user + system time per measured burst (10 ms ticks)"
+    );
+    println!(
+        "{:<12} {:>13} {:>13} {:>13} {:>12} {:>12} {:>13} {:>9} {:>9}",
+        "client",
+        "burst p50 ms",
+        "burst min ms",
+        "burst max ms",
+        "call p50 µs",
+        "call p99 µs",
+        "CPU ms/burst",
+        "new sock",
+        "peak"
     );
     let mut results = Vec::new();
     for name in ["berth", "bollard"] {
-        let mut walls = Vec::with_capacity(bursts);
-        let mut calls = Vec::with_capacity(bursts * c);
-        for burst in 0..=bursts {
+        let burst = |mt: &Runtime| -> Result<Vec<u64>> {
             let mut set = JoinSet::new();
-            let start = Instant::now();
             for _ in 0..c {
+                let id = Arc::clone(container);
                 if name == "berth" {
-                    set.spawn_on(one_berth(berth.clone(), op), mt.handle());
+                    set.spawn_on(one_berth(berth.clone(), op, id), mt.handle());
                 } else {
-                    set.spawn_on(one_bollard(bollard.clone(), op), mt.handle());
+                    set.spawn_on(one_bollard(bollard.clone(), op, id), mt.handle());
                 }
             }
             let lat = mt.block_on(async {
@@ -580,28 +862,49 @@ fn concurrency(
                 }
                 Ok::<_, String>(lat)
             });
-            let lat = lat.map_err(|e| format!("{name} concurrent {}: {e}", op.name()))?;
+            Ok(lat.map_err(|e| format!("{name} concurrent {}: {e}", op.name()))?)
+        };
+        let mut walls = Vec::with_capacity(bursts);
+        let mut calls = Vec::with_capacity(bursts * c);
+        let mut cpu_start = None;
+        for b in 0..=bursts {
+            if b == 1 {
+                cpu_start = cpu_secs();
+            }
+            let start = Instant::now();
+            let lat = burst(mt)?;
             let wall = nanos(start.elapsed());
-            if burst > 0 {
+            if b > 0 {
                 walls.push(wall);
                 calls.extend(lat);
             }
         }
+        let cpu_ms = cpu_secs()
+            .zip(cpu_start)
+            .map(|(end, start)| (end - start) * 1000.0 / bursts as f64);
+        let sockets = SocketProbe::start();
+        burst(mt)?;
+        let sockets = sockets.finish();
         let w = summarize(&mut walls).ok_or("no bursts")?;
         let k = summarize(&mut calls).ok_or("no calls")?;
         println!(
-            "{:<12} {:>14.2} {:>14.2} {:>14.1} {:>14.1}",
+            "{:<12} {:>13.2} {:>13.2} {:>13.2} {:>12.1} {:>12.1} {:>13} {:>9} {:>9}",
             name,
             w.p50 as f64 / 1e6,
+            w.min as f64 / 1e6,
             w.max as f64 / 1e6,
             us(k.p50),
-            us(k.p99)
+            us(k.p99),
+            cpu_ms.map_or_else(|| "-".to_string(), |c| format!("{c:.0}")),
+            sockets.new,
+            sockets.peak,
         );
         results.push(w.p50);
     }
     if let [b, o] = results[..] {
         println!(
-            "verdict concurrent: berth faster than bollard: {} (burst p50 {:.2}× bollard's)",
+            "verdict concurrent: berth faster than bollard: {} (burst p50 {:.2}× bollard's, \
+             {bursts} bursts of {c})",
             if b < o { "yes" } else { "no" },
             b as f64 / o as f64
         );
@@ -609,24 +912,130 @@ fn concurrency(
     Ok(())
 }
 
+/// The socket fds of this process (`socket:[inode]` link targets).
+fn open_sockets() -> HashSet<String> {
+    let Ok(dir) = std::fs::read_dir("/proc/self/fd") else {
+        return HashSet::new();
+    };
+    dir.filter_map(|e| {
+        let target = std::fs::read_link(e.ok()?.path()).ok()?;
+        let target = target.to_str()?;
+        target.starts_with("socket:").then(|| target.to_string())
+    })
+    .collect()
+}
+
+/// What a burst did to this process's sockets.
+#[derive(Debug, Default)]
+struct SocketCounts {
+    /// Sockets seen during the burst that were not open before it.
+    new: usize,
+    /// Most sockets open at once during it, minus those open before.
+    peak: usize,
+}
+
+/// Samples the open sockets on a thread until [`SocketProbe::finish`].
+struct SocketProbe {
+    stop: Arc<AtomicBool>,
+    before: usize,
+    thread: std::thread::JoinHandle<(HashSet<String>, usize)>,
+}
+
+impl SocketProbe {
+    fn start() -> SocketProbe {
+        let before = open_sockets();
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&stop);
+        let n_before = before.len();
+        let thread = std::thread::spawn(move || {
+            let mut seen = HashSet::new();
+            let mut peak = 0;
+            loop {
+                let now = open_sockets();
+                peak = peak.max(now.len());
+                seen.extend(now.into_iter().filter(|s| !before.contains(s)));
+                if flag.load(Ordering::Relaxed) {
+                    return (seen, peak);
+                }
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        });
+        SocketProbe {
+            stop,
+            before: n_before,
+            thread,
+        }
+    }
+
+    fn finish(self) -> SocketCounts {
+        self.stop.store(true, Ordering::Relaxed);
+        let Ok((seen, peak)) = self.thread.join() else {
+            return SocketCounts::default();
+        };
+        SocketCounts {
+            new: seen.len(),
+            peak: peak.saturating_sub(self.before),
+        }
+    }
+}
+
 /// One berth call of `op`, timed.
-async fn one_berth(d: berth::Docker, op: Op) -> Result<u64, String> {
+async fn one_berth(d: berth::Docker, op: Op, id: Arc<str>) -> Result<u64, String> {
     let t = Instant::now();
     let r = match op {
         Op::Ping => d.ping().await.map(|_| ()),
         Op::Version => d.version().await.map(|_| ()),
         Op::Info => d.info().await.map(|_| ()),
+        Op::Inspect => d.containers().get(&id).await.map(|_| ()),
+        Op::List => d.containers().list(&berth_list_all()).await.map(|_| ()),
     };
     r.map(|()| nanos(t.elapsed())).map_err(|e| e.to_string())
 }
 
 /// One bollard call of `op`, timed.
-async fn one_bollard(d: bollard::Docker, op: Op) -> Result<u64, String> {
+async fn one_bollard(d: bollard::Docker, op: Op, id: Arc<str>) -> Result<u64, String> {
     let t = Instant::now();
     let r = match op {
         Op::Ping => d.ping().await.map(|_| ()),
         Op::Version => d.version().await.map(|_| ()),
         Op::Info => d.info().await.map(|_| ()),
+        Op::Inspect => d
+            .inspect_container(&id, None::<InspectContainerOptions>)
+            .await
+            .map(|_| ()),
+        Op::List => d
+            .list_containers(Some(bollard_list_all()))
+            .await
+            .map(|_| ()),
     };
     r.map(|()| nanos(t.elapsed())).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_with_binary_suffixes() {
+        assert_eq!(parse_size("1073741824"), Ok(1 << 30));
+        assert_eq!(parse_size("1G"), Ok(1 << 30));
+        assert_eq!(parse_size("64m"), Ok(64 << 20));
+        assert_eq!(parse_size("512K"), Ok(512 << 10));
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("1.5G").is_err());
+        assert!(parse_size("G").is_err());
+        assert!(parse_size("99999999999999999999G").is_err());
+    }
+
+    #[test]
+    fn medians() {
+        assert_eq!(median_f64(&[3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median_f64(&[4.0, 1.0, 2.0, 3.0]), 2.5);
+        assert!(median_f64(&[]).is_nan());
+    }
+
+    #[test]
+    fn own_cpu_time_reads() {
+        assert!(cpu_secs().is_some_and(|c| c >= 0.0));
+    }
 }

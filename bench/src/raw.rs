@@ -16,10 +16,74 @@ const MAX_HEAD: usize = 64 << 10;
 const MAX_HEADERS: usize = 32;
 /// Initial read buffer size.
 const READ_BUF: usize = 16 << 10;
+/// Read size of [`read_upgraded_to_eof`] (berth's session reads 64 KiB at a time too).
+const READ_UPGRADED: usize = 64 << 10;
 
 /// `GET {path}` as a request that keeps the connection open.
 pub fn get_request(path: &str) -> Vec<u8> {
     format!("GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n").into_bytes()
+}
+
+/// `{method} {path}` with a JSON body, keeping the connection open.
+pub fn json_request(method: &str, path: &str, body: &[u8]) -> Vec<u8> {
+    let mut r = format!(
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    r.extend_from_slice(body);
+    r
+}
+
+/// Sends `request` (which must ask for `Connection: Upgrade`) on a fresh connection,
+/// expects `101 Switching Protocols`, then reads the upgraded stream to EOF into a
+/// `READ_UPGRADED`-byte buffer, counting and discarding the bytes. Returns the bytes
+/// read after the response head (the multiplexed stream as sent, frame headers
+/// included). The floor of exec/attach streaming: no framing is decoded.
+pub fn read_upgraded_to_eof(path: &Path, request: &[u8]) -> io::Result<u64> {
+    let mut stream = UnixStream::connect(path)?;
+    stream.write_all(request)?;
+    let mut buf = vec![0u8; READ_UPGRADED];
+    let mut filled = 0;
+    let head_len = loop {
+        if filled == buf.len() {
+            return Err(invalid("upgrade response head too large"));
+        }
+        let n = stream.read(&mut buf[filled..])?;
+        if n == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "connection closed before the upgrade response head",
+            ));
+        }
+        filled += n;
+        let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+        let mut res = httparse::Response::new(&mut headers);
+        match res.parse(&buf[..filled]) {
+            Ok(httparse::Status::Complete(len)) => {
+                if res.code != Some(101) {
+                    return Err(invalid(format!(
+                        "expected 101 Switching Protocols, got {:?}: {}",
+                        res.code,
+                        String::from_utf8_lossy(&buf[len..filled])
+                    )));
+                }
+                break len;
+            }
+            Ok(httparse::Status::Partial) => {}
+            Err(e) => return Err(invalid(format!("bad response head: {e}"))),
+        }
+    };
+    let mut total = (filled - head_len) as u64;
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) => return Ok(total),
+            Ok(n) => total += n as u64,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 fn invalid(msg: impl Into<String>) -> io::Error {

@@ -119,6 +119,7 @@ async fn swarm_nodes_secrets_configs_services_tasks() {
     scale_to_two(&ctx).await;
     global_service_refuses_scale(&ctx).await;
     force_update_increments(&ctx).await;
+    rollback_restores_previous_spec(&ctx).await;
     tasks_list_and_inspect(&ctx).await;
     blocking_client_sees_the_swarm(&ctx);
     remove_service_then_secret_and_config(&mut ctx).await;
@@ -854,6 +855,35 @@ async fn force_update_increments(ctx: &Ctx) {
     svc.reload().await.expect("reload");
     assert_eq!(svc.spec()["TaskTemplate"]["ForceUpdate"], before + 1);
     assert_eq!(svc.spec()["Mode"]["Replicated"]["Replicas"], 2, "mode kept");
+}
+
+async fn rollback_restores_previous_spec(ctx: &Ctx) {
+    step("rollback_restores_previous_spec");
+    let mut svc = ctx.service().clone();
+    svc.reload().await.expect("reload");
+    let forced = svc.spec()["TaskTemplate"]["ForceUpdate"]
+        .as_u64()
+        .expect("ForceUpdate set by the previous step");
+    let v = svc.version().expect("version");
+    assert_eq!(
+        svc.attrs().attrs["PreviousSpec"]["TaskTemplate"]["ForceUpdate"]
+            .as_u64()
+            .unwrap_or(0),
+        forced - 1,
+        "the daemon kept the spec before the force update"
+    );
+    svc.rollback().await.expect("rollback");
+    svc.reload().await.expect("reload");
+    assert!(svc.version().expect("version") > v);
+    assert_eq!(
+        svc.spec()["TaskTemplate"]["ForceUpdate"]
+            .as_u64()
+            .unwrap_or(0),
+        forced - 1,
+        "rolled back to the previous spec"
+    );
+    assert_eq!(svc.spec()["Mode"]["Replicated"]["Replicas"], 2, "mode kept");
+    task_reaches_running(ctx, 2).await;
 }
 
 async fn tasks_list_and_inspect(ctx: &Ctx) {
