@@ -44,6 +44,15 @@ impl<T: DeserializeOwned> Typed<T> {
     pub fn from_slice(body: &[u8]) -> Result<Typed<T>> {
         let attrs: Value = serde_json::from_slice(body)
             .map_err(|e| Error::Decode(format!("body is not JSON ({e}): {}", excerpt(body))))?;
+        // Fast path: the typed view straight from the bytes (no walk of the Value, no
+        // path tracking); the lenient decoder only runs when something does not read.
+        if let Ok(typed) = serde_json::from_slice::<T>(body) {
+            return Ok(Typed {
+                attrs,
+                typed,
+                unread: Vec::new(),
+            });
+        }
         Typed::from_value(attrs)
     }
 
@@ -67,7 +76,10 @@ impl<T> std::ops::Deref for Typed<T> {
 
 /// Decodes `value` as `T`, dropping fields that fail (see the module docs).
 pub fn decode_lenient<T: DeserializeOwned>(value: &Value) -> Result<(T, Vec<String>)> {
-    // Fast path: no copy when everything reads.
+    // Fast path: no copy and no path tracking when everything reads.
+    if let Ok(t) = T::deserialize(value) {
+        return Ok((t, Vec::new()));
+    }
     let first = match serde_path_to_error::deserialize::<_, T>(value) {
         Ok(t) => return Ok((t, Vec::new())),
         Err(e) => e,
