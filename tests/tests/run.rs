@@ -95,6 +95,12 @@ async fn options_reach_the_daemon_as_docker_py_sends_them() {
     assert_eq!(pb["HostIp"], "127.0.0.1");
     assert_eq!(pb["HostPort"], "", "random host port is an empty string");
 
+    let image = c.image().await.expect("the container's image");
+    assert!(
+        image.tags().iter().any(|t| t == "busybox:berth-test"),
+        "{:?}",
+        image.tags()
+    );
     c.start().await.expect("start");
     let out = berth::Output::collect(
         tokio::time::timeout(Duration::from_secs(10), async {

@@ -218,6 +218,17 @@ impl Container {
             .unwrap_or(false)
     }
 
+    /// docker-py's `Container.image`: the container's image, inspected.
+    pub async fn image(&self) -> Result<crate::Image> {
+        let id = self.image_id().ok_or_else(|| {
+            crate::Error::from(berth_core::Error::Decode(format!(
+                "container {} has no Image in its inspect answer",
+                self.short_id()
+            )))
+        })?;
+        self.docker().images().get(id).await
+    }
+
     /// The container's logs (see [`Docker::logs`]); `configure` adjusts the options
     /// (stdout and stderr, all history, no follow by default). The container's known
     /// TTY flag is used, so no extra inspect is made.
