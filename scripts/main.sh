@@ -18,3 +18,11 @@ if ! "$berth" version >/dev/null 2>&1; then
   fi
 fi
 "$berth" info
+echo
+# Run a container the way docker-py's containers.run does (removed afterwards).
+image=${BERTH_MAIN_IMAGE:-busybox:berth-test}
+if ! "$berth" run --rm "$image" sh -c 'echo "hello from a container run by berth ($(uname -sr))"'; then
+  echo "main: could not run $image; as root, tests/engine/provision.sh builds busybox:berth-test" >&2
+  echo "      (or set BERTH_MAIN_IMAGE to an image this daemon has)." >&2
+  exit 1
+fi
