@@ -1,15 +1,19 @@
 //! Plugins area against the real daemon, with a minimal plugin built locally from
 //! `busybox:berth-test` (no internet): create (from a directory and from a tar),
-//! inspect, list (filters), configure, enable (the daemon's error: busybox cannot
-//! serve the plugin's unix socket), disable, push to the local registry, privileges,
+//! inspect, list (filters), configure, enable (the plugin's entrypoint is the
+//! `berth-test-plugin` binary of this crate, a tiny volume driver copied into the
+//! rootfs with its shared libraries), a volume created through the enabled plugin,
+//! configure refused while enabled, disable, push to the local registry, privileges,
 //! install under another name, a pull without grants, upgrade, remove.
 //!
-//! A [`Cleanup`] guard removes every plugin the test made (`docker plugin rm -f`),
-//! pass or fail.
+//! A [`Cleanup`] guard removes every volume (`docker volume rm -f`), then every plugin
+//! (`docker plugin rm -f`) the test made, pass or fail.
 
+use std::path::Path;
 use std::process::Command;
 
 use berth::api::plugins::{PluginList, PluginPull};
+use berth::api::volumes::VolumeCreate;
 use berth::core::request::Filters;
 use berth::{Category, Docker};
 use berth_tests::fake::TempDir;
@@ -18,20 +22,58 @@ use futures_util::StreamExt;
 
 const IMAGE: &str = "busybox:berth-test";
 const REGISTRY: &str = "127.0.0.1:5000";
+/// Where the plugin server lives inside the plugin rootfs.
+const SERVER: &str = "/berth-test-plugin";
 
-/// Plugins to remove when the test ends.
+/// Copies the `berth-test-plugin` binary to [`SERVER`] inside `rootfs`, with every
+/// shared library `ldd` lists (dynamic loader included) at the same absolute path:
+/// busybox's rootfs has no libc.
+fn install_server(rootfs: &Path) {
+    let bin = env!("CARGO_BIN_EXE_berth-test-plugin");
+    std::fs::copy(bin, rootfs.join(SERVER.trim_start_matches('/'))).expect("copy server");
+    let ldd = Command::new("ldd").arg(bin).output().expect("ldd runs");
+    assert!(ldd.status.success(), "ldd {bin}");
+    let listed = String::from_utf8(ldd.stdout).expect("ldd output");
+    let libs: Vec<&str> = listed
+        .split_whitespace()
+        .filter(|w| w.starts_with('/'))
+        .collect();
+    assert!(
+        libs.iter().any(|l| l.contains("ld-linux")),
+        "no dynamic loader in {listed}"
+    );
+    for lib in libs {
+        let to = rootfs.join(lib.trim_start_matches('/'));
+        std::fs::create_dir_all(to.parent().expect("lib dir")).expect("mkdir lib dir");
+        std::fs::copy(lib, &to).unwrap_or_else(|e| panic!("copy {lib}: {e}"));
+    }
+}
+
+/// Volumes, then plugins, to remove when the test ends.
 #[derive(Default)]
-struct Cleanup(Vec<String>);
+struct Cleanup {
+    plugins: Vec<String>,
+    volumes: Vec<String>,
+}
 
 impl Cleanup {
     fn add(&mut self, name: &str) {
-        self.0.push(name.to_owned());
+        self.plugins.push(name.to_owned());
+    }
+
+    fn add_volume(&mut self, name: &str) {
+        self.volumes.push(name.to_owned());
     }
 }
 
 impl Drop for Cleanup {
     fn drop(&mut self) {
-        for name in &self.0 {
+        for name in &self.volumes {
+            let _ = Command::new("docker")
+                .args(["volume", "rm", "-f", name])
+                .output();
+        }
+        for name in &self.plugins {
             let _ = Command::new("docker")
                 .args(["plugin", "rm", "-f", name])
                 .output();
@@ -42,7 +84,8 @@ impl Drop for Cleanup {
 /// A plugin directory: `rootfs/` exported from a container of busybox, with a unique
 /// marker file (dockerd 20.10 refuses two plugins with the same rootfs content), and a
 /// `config.json` declaring a volume driver on `berth.sock`, a settable `DEBUG` and
-/// host networking (so the plugin asks for the `network` privilege).
+/// host networking (so the plugin asks for the `network` privilege). Its entrypoint is
+/// [`SERVER`], the `berth-test-plugin` binary answering the volume driver protocol.
 fn plugin_dir(tag: &str) -> TempDir {
     let dir = TempDir::new("plugin");
     let rootfs = dir.0.join("rootfs");
@@ -59,22 +102,12 @@ fn plugin_dir(tag: &str) -> TempDir {
     docker_cli(&["rm", &cid]);
     assert!(export.success(), "docker export | tar -x failed");
     std::fs::write(rootfs.join("berth-id"), tag).expect("marker");
-    // Busybox has no applet that listens on a unix socket (nc has no -U, httpd binds
-    // TCP only), so the plugin never answers Plugin.Activate.
-    std::fs::write(
-        rootfs.join("plugin.sh"),
-        "#!/bin/sh\necho \"berth test plugin, DEBUG=$DEBUG\"\nexec sleep 3600\n",
-    )
-    .expect("entrypoint");
-    Command::new("chmod")
-        .args(["755", &rootfs.join("plugin.sh").display().to_string()])
-        .status()
-        .expect("chmod");
+    install_server(&rootfs);
     let config = serde_json::json!({
         "Description": "berth test plugin",
         "Documentation": "https://example.invalid/berth",
         "Interface": {"Types": ["docker.volumedriver/1.0"], "Socket": "berth.sock"},
-        "Entrypoint": ["/plugin.sh"],
+        "Entrypoint": [SERVER],
         "Network": {"Type": "host"},
         "Env": [{"Name": "DEBUG", "Description": "debug level", "Settable": ["value"], "Value": "0"}],
     });
@@ -110,7 +143,7 @@ async fn plugin_lifecycle_through_the_local_registry() {
         vec!["docker.volumedriver/1.0"]
     );
     assert_eq!(p.attrs().config.interface.socket, "berth.sock");
-    assert_eq!(p.attrs().config.entrypoint, vec!["/plugin.sh"]);
+    assert_eq!(p.attrs().config.entrypoint, vec![SERVER]);
     assert_eq!(plugins.get(p.id()).await.expect("by id").name(), remote);
 
     // list with filters
@@ -139,12 +172,60 @@ async fn plugin_lifecycle_through_the_local_registry() {
     assert_eq!(e.category(), Category::Conflict, "{e}");
     assert!(e.to_string().contains("already disabled"), "{e}");
 
-    // enable: the daemon starts the entrypoint, then cannot reach berth.sock
-    let e = p.enable(Some(1)).await.expect_err("no socket");
-    assert_eq!(e.category(), Category::Server, "{e}");
-    assert!(e.to_string().contains("berth.sock"), "{e}");
+    // enable: the daemon starts the server, which answers Plugin.Activate on berth.sock
+    p.enable(Some(10)).await.expect("enable");
+    assert!(p.enabled());
     p.reload().await.expect("reload");
+    assert!(p.enabled());
+    assert!(names(&plugins.list(&enabled).await.expect("list")).contains(&remote.as_str()));
+
+    // a volume on the plugin's driver goes through the plugin: VolumeDriver.Create,
+    // then Get, whose mountpoint and Status only the plugin knows
+    let volumes = docker.volumes();
+    let vname = unique("pluginvol");
+    cleanup.add_volume(&vname);
+    let mut vol = volumes
+        .create(&VolumeCreate::named(vname.clone()).driver(remote.clone()))
+        .await
+        .expect("volume create through the plugin");
+    assert_eq!(vol.name(), vname);
+    assert_eq!(vol.attrs().driver, remote);
+    vol.reload()
+        .await
+        .expect("volume inspect through the plugin");
+    assert_eq!(vol.attrs().driver, remote);
+    assert_eq!(
+        vol.attrs().mountpoint,
+        format!("/berth-test-plugin/volumes/{vname}")
+    );
+    assert_eq!(
+        vol.attrs().attrs["Status"]["served-by"],
+        "berth-test-plugin",
+        "{:?}",
+        vol.attrs().attrs
+    );
+
+    // settings of an enabled plugin: the daemon refuses, nothing changes
+    let e = p.configure([("DEBUG", "3")]).await.expect_err("enabled");
+    assert_eq!(e.category(), Category::Server, "{e}");
+    assert!(
+        e.to_string().contains("cannot set on an active plugin"),
+        "{e}"
+    );
+    p.reload().await.expect("reload");
+    assert_eq!(p.settings().env, vec!["DEBUG=1"]);
+
+    // VolumeDriver.Remove: the volume is gone
+    vol.remove(false)
+        .await
+        .expect("volume remove through the plugin");
+    assert!(volumes.get(&vname).await.expect_err("gone").is_not_found());
+
+    // disable (no volume uses the driver any more: no force needed)
+    p.disable(false).await.expect("disable");
     assert!(!p.enabled());
+    assert!(!names(&plugins.list(&enabled).await.expect("list")).contains(&remote.as_str()));
+    assert_eq!(p.settings().env, vec!["DEBUG=1"]);
 
     // push to the local registry
     let mut push = p.push().await.expect("push");
