@@ -1,5 +1,6 @@
-//! The containers the benchmark needs, labelled `berth.test=1` and removed at the end:
-//! on return, on error (drop), on panic (unwinding drop) and on ctrl-c (a signal thread).
+//! The containers (and images) the benchmark needs, labelled `berth.test=1` and removed
+//! at the end: on return, on error (drop), on panic (unwinding drop) and on ctrl-c (a
+//! signal thread).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -26,6 +27,8 @@ struct Tracked {
     socket: PathBuf,
     api: String,
     names: Arc<Mutex<Vec<String>>>,
+    /// Image references (`repo:tag`), force-removed after the containers.
+    images: Arc<Mutex<Vec<String>>>,
 }
 
 impl Cleanup {
@@ -36,6 +39,7 @@ impl Cleanup {
             socket: socket.to_path_buf(),
             api: api.to_string(),
             names: Arc::default(),
+            images: Arc::default(),
         };
         let on_signal = tracked.clone();
         let spawned = std::thread::Builder::new()
@@ -54,6 +58,14 @@ impl Cleanup {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .push(name.to_string());
+    }
+
+    /// Records the image reference `name` (`repo:tag`) before it is created.
+    pub fn track_image(&self, name: &str) {
+        let mut images = self.0.images.lock().unwrap_or_else(PoisonError::into_inner);
+        if !images.iter().any(|n| n == name) {
+            images.push(name.to_string());
+        }
     }
 
     /// Force-removes every tracked container now (missing ones are fine).
@@ -92,13 +104,15 @@ impl Tracked {
     fn remove_all(&self) {
         let names: Vec<String> =
             std::mem::take(&mut *self.names.lock().unwrap_or_else(PoisonError::into_inner));
-        if names.is_empty() {
+        let images: Vec<String> =
+            std::mem::take(&mut *self.images.lock().unwrap_or_else(PoisonError::into_inner));
+        if names.is_empty() && images.is_empty() {
             return;
         }
         let mut raw = match RawClient::connect(&self.socket) {
             Ok(r) => r,
             Err(e) => {
-                eprintln!("berth-bench: cleanup: cannot connect ({e}); left: {names:?}");
+                eprintln!("berth-bench: cleanup: cannot connect ({e}); left: {names:?} {images:?}");
                 return;
             }
         };
@@ -114,6 +128,20 @@ impl Tracked {
                     String::from_utf8_lossy(body).trim()
                 ),
                 Err(e) => eprintln!("berth-bench: cleanup: removing {name}: {e}"),
+            }
+        }
+        for image in images {
+            let req = format!(
+                "DELETE /v{}/images/{image}?force=1 HTTP/1.1\r\nHost: localhost\r\n\r\n",
+                self.api
+            );
+            match raw.send(req.as_bytes()) {
+                Ok((200 | 404, _)) => {}
+                Ok((status, body)) => eprintln!(
+                    "berth-bench: cleanup: removing image {image}: HTTP {status}: {}",
+                    String::from_utf8_lossy(body).trim()
+                ),
+                Err(e) => eprintln!("berth-bench: cleanup: removing image {image}: {e}"),
             }
         }
     }

@@ -2,8 +2,9 @@
 //! run. See DESIGN.md → "Performance targets".
 //!
 //! Parts (`--parts`, default all): call latency (ping, version, info, container inspect
-//! and list), bursts of concurrent calls (1000 inspects), exec stdout throughput, and
-//! export throughput with peak RSS.
+//! and list), bursts of concurrent calls (1000 inspects), exec stdout throughput,
+//! export throughput with peak RSS, and image save/load/build-context throughput with
+//! peak RSS.
 //!
 //! ```text
 //! cargo run -p berth-bench --release -- --iters 2000
@@ -14,6 +15,7 @@ mod decode;
 mod exec;
 mod export;
 mod fixture;
+mod images;
 mod raw;
 mod stats;
 
@@ -38,6 +40,7 @@ use tokio::task::JoinSet;
 use crate::exec::ExecBench;
 use crate::export::ExportBench;
 use crate::fixture::Cleanup;
+use crate::images::ImagesBench;
 use crate::raw::{AsyncRawClient, RawClient, get_request};
 use crate::stats::{Summary, summarize};
 
@@ -83,7 +86,11 @@ struct Args {
     /// Size of the file in the exported container (part `export`); K, M, G suffixes.
     #[arg(long, value_parser = parse_size, default_value = "1G")]
     export_bytes: u64,
-    /// Runs per reader of the exec and export parts (median reported).
+    /// Size of the big file in the saved/loaded image and of the build context (part
+    /// `images`); K, M, G suffixes.
+    #[arg(long, value_parser = parse_size, default_value = "1G")]
+    image_bytes: u64,
+    /// Runs per reader of the exec, export and images parts (median reported).
     #[arg(long, default_value_t = 3)]
     stream_reps: usize,
     /// Measure only these operations in the latency part (comma-separated) [default: all].
@@ -125,6 +132,8 @@ enum Part {
     Exec,
     /// Export throughput and peak RSS: berth, bollard, docker CLI, curl.
     Export,
+    /// Image save, load and build context (~1 GiB): berth vs docker CLI, with peak RSS.
+    Images,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -429,6 +438,9 @@ fn main() -> ExitCode {
     if argv.get(1).is_some_and(|a| a == export::CHILD_COMMAND) {
         return export::child_main(&argv[2..]);
     }
+    if argv.get(1).is_some_and(|a| a == images::CHILD_COMMAND) {
+        return images::child_main(&argv[2..]);
+    }
     let args = Args::parse();
     match run(args) {
         Ok(()) => ExitCode::SUCCESS,
@@ -631,9 +643,20 @@ fn run(args: Args) -> Result<()> {
         }
         .run()?;
     }
+    if part(Part::Images) {
+        ImagesBench {
+            socket: &socket,
+            rt: &bench.ct,
+            berth: &bench.berth_ct,
+            cleanup: &cleanup,
+            bytes: args.image_bytes,
+            reps: args.stream_reps,
+        }
+        .run()?;
+    }
     cleanup.remove_all();
     println!();
-    println!("cleanup: removed the benchmark's containers (label berth.test=1)");
+    println!("cleanup: removed the benchmark's containers and images (label berth.test=1)");
     Ok(())
 }
 

@@ -9,11 +9,13 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use bytes::Bytes;
 use clap::Args;
 use futures_util::StreamExt;
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::Value;
 use tokio::sync::mpsc;
 
 use berth::api::images::{
-    DeleteEntry, ImageList, ImagePull, ImagePush, ImageRemove, ImageTag, ProgressAggregator,
+    DeleteEntry, ImageList, ImagePull, ImagePush, ImageRemove, ImageTag, LayerProgress,
+    ProgressAggregator,
 };
 use berth::core::auth::AuthConfig;
 use berth::transport::ByteStream;
@@ -216,34 +218,108 @@ fn ago(secs: i64) -> String {
     }
 }
 
-/// Prints progress: a line whenever a layer changes status or a message arrives; on a
-/// terminal, byte counts of the layer moving are redrawn in place with `\r`.
+/// Prints progress. On a terminal: one bar per layer (bytes done of the phase's total,
+/// the status as message) under an `indicatif::MultiProgress`, finished bars kept, and
+/// messages printed above the bars. Otherwise (pipes, tests): a plain line whenever a
+/// layer changes status or a message arrives.
 struct ProgressPrinter {
     agg: ProgressAggregator,
     printed: HashMap<String, String>,
     quiet: bool,
-    tty: bool,
-    /// A `\r` line is on screen without its newline.
-    partial: bool,
+    bars: Option<LayerBars>,
+}
+
+/// The terminal display: a bar per layer id.
+struct LayerBars {
+    multi: MultiProgress,
+    by_id: HashMap<String, ProgressBar>,
+    /// `id: status [====>   ] 1.2 MiB/3.4 MiB`, when the phase has a byte count.
+    bytes: ProgressStyle,
+    /// `id: status`, when it has none.
+    text: ProgressStyle,
+}
+
+impl LayerBars {
+    fn new() -> LayerBars {
+        let style = |template: &str| {
+            ProgressStyle::with_template(template)
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> ")
+        };
+        LayerBars {
+            multi: MultiProgress::with_draw_target(ProgressDrawTarget::stdout()),
+            by_id: HashMap::new(),
+            bytes: style("{prefix}: {msg:<18} [{wide_bar}] {bytes}/{total_bytes}"),
+            text: style("{prefix}: {msg}"),
+        }
+    }
+
+    fn layer(&mut self, l: &LayerProgress) {
+        let bar = match self.by_id.get(&l.id) {
+            Some(b) => b.clone(),
+            None => {
+                let b = self.multi.add(
+                    ProgressBar::new(0)
+                        .with_style(self.text.clone())
+                        .with_prefix(l.id.clone())
+                        .with_message(l.status.clone()),
+                );
+                self.by_id.insert(l.id.clone(), b.clone());
+                b
+            }
+        };
+        if bar.is_finished() {
+            return;
+        }
+        match (l.current, l.total) {
+            (Some(cur), Some(total)) if total > 0 => {
+                if bar.length() != Some(total) {
+                    bar.set_style(self.bytes.clone());
+                    bar.set_length(total);
+                }
+                bar.set_position(cur.min(total));
+            }
+            _ if !l.complete => {
+                // A phase without byte counts (Waiting, Verifying Checksum, Preparing…).
+                bar.set_style(self.text.clone());
+                bar.set_length(0);
+                bar.set_position(0);
+            }
+            _ => {}
+        }
+        if l.complete {
+            if let Some(len) = bar.length() {
+                bar.set_position(len);
+            }
+            bar.finish_with_message(l.status.clone());
+        } else {
+            bar.set_message(l.status.clone());
+        }
+    }
+
+    fn message(&self, text: &str) {
+        let _ = self.multi.println(text);
+    }
+
+    /// Leaves every bar where it stands (the stream ended or failed).
+    fn finish(&mut self) {
+        for bar in self.by_id.values() {
+            if !bar.is_finished() {
+                bar.abandon();
+            }
+        }
+    }
 }
 
 impl ProgressPrinter {
     fn new(quiet: bool) -> ProgressPrinter {
+        let tty = std::io::stdout().is_terminal();
         ProgressPrinter {
             agg: ProgressAggregator::new(),
             printed: HashMap::new(),
             quiet,
-            tty: std::io::stdout().is_terminal(),
-            partial: false,
+            bars: (tty && !quiet).then(LayerBars::new),
         }
-    }
-
-    fn line(&mut self, text: &str) {
-        if self.partial {
-            println!();
-            self.partial = false;
-        }
-        println!("{text}");
     }
 
     fn item(&mut self, item: &Value) {
@@ -251,42 +327,40 @@ impl ProgressPrinter {
         if self.quiet {
             return;
         }
-        match layer {
-            Some(l) => {
+        match (layer, &mut self.bars) {
+            (Some(l), Some(bars)) => bars.layer(&l),
+            (Some(l), None) => {
                 if self.printed.get(&l.id) != Some(&l.status) {
                     self.printed.insert(l.id.clone(), l.status.clone());
-                    self.line(&format!("{}: {}", l.id, l.status));
-                } else if let (true, Some(cur), Some(total)) = (self.tty, l.current, l.total) {
-                    print!(
-                        "\r{}: {} {}/{}   ",
-                        l.id,
-                        l.status,
-                        human_bytes(i64::try_from(cur).unwrap_or(i64::MAX)),
-                        human_bytes(i64::try_from(total).unwrap_or(i64::MAX))
-                    );
-                    let _ = std::io::stdout().flush();
-                    self.partial = true;
+                    println!("{}: {}", l.id, l.status);
                 }
             }
-            None => {
+            (None, bars) => {
                 if let Some(s) = item.get("status").and_then(Value::as_str) {
-                    let s = s.to_owned();
-                    self.line(&s);
+                    match bars {
+                        Some(b) => b.message(s),
+                        None => println!("{s}"),
+                    }
                 }
             }
         }
     }
 
     async fn drain(&mut self, mut stream: PullStream) -> Result<(), Failure> {
+        let mut result = Ok(());
         while let Some(item) = stream.next().await {
-            let item = item?;
-            self.item(&item.attrs);
+            match item {
+                Ok(item) => self.item(&item.attrs),
+                Err(e) => {
+                    result = Err(e.into());
+                    break;
+                }
+            }
         }
-        if self.partial {
-            println!();
-            self.partial = false;
+        if let Some(bars) = &mut self.bars {
+            bars.finish();
         }
-        Ok(())
+        result
     }
 }
 
