@@ -339,6 +339,7 @@ async fn autolock_unlock_key(ctx: &mut Ctx) {
         .expect_err("unlock an unlocked swarm");
     assert_eq!(e.category(), Category::Conflict, "{e:?}");
     assert_eq!(e.daemon_message(), Some("swarm is not locked"));
+    locked_after_restart_then_unlocked(ctx, &rotated).await;
     ctx.swarm
         .update(
             &SwarmSpecOptions::new().autolock_managers(false),
@@ -352,6 +353,58 @@ async fn autolock_unlock_key(ctx: &mut Ctx) {
     );
     // Docker 20.10 answers 200 with an empty key once autolock is off.
     assert_eq!(ctx.swarm.unlock_key().await.expect("no key"), "");
+}
+
+/// Restarts the test engine's dockerd (the swarm comes back locked), checks that a
+/// wrong key is refused and the right one unlocks it.
+async fn locked_after_restart_then_unlocked(ctx: &mut Ctx, key: &str) {
+    step("locked_after_restart_then_unlocked");
+    restart_dockerd();
+    let info = ctx.docker.info().await.expect("info after restart");
+    assert_eq!(info.attrs["Swarm"]["LocalNodeState"], "locked");
+    let e = ctx
+        .swarm
+        .unlock("SWMKEY-1-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+        .await
+        .expect_err("wrong unlock key");
+    assert!(e.daemon_message().is_some(), "{e:?}");
+    ctx.swarm.unlock(key).await.expect("unlock with the key");
+    let info = ctx.docker.info().await.expect("info after unlock");
+    assert_eq!(info.attrs["Swarm"]["LocalNodeState"], "active");
+    ctx.swarm
+        .reload()
+        .await
+        .expect("swarm inspect after unlock");
+}
+
+/// Stops the dockerd of the test engine and lets tests/engine/provision.sh start it
+/// again (the swarm test binary runs alone, so no other test sees the gap).
+fn restart_dockerd() {
+    let pid = std::fs::read_to_string("/var/run/docker.pid")
+        .expect("/var/run/docker.pid: the test engine's dockerd (tests/engine/provision.sh)");
+    let pid = pid.trim().to_owned();
+    let status = std::process::Command::new("kill")
+        .arg(&pid)
+        .status()
+        .expect("kill");
+    assert!(status.success(), "kill {pid}");
+    let gone = std::path::Path::new("/proc").join(&pid);
+    for _ in 0..150 {
+        if !gone.exists() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(!gone.exists(), "dockerd {pid} did not stop within 30 s");
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("engine/provision.sh");
+    let out = std::process::Command::new(script)
+        .output()
+        .expect("run provision.sh");
+    assert!(
+        out.status.success(),
+        "provision.sh did not bring dockerd back: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 async fn nodes_list_inspect_update_remove(ctx: &Ctx) {
