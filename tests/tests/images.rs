@@ -532,6 +532,45 @@ async fn push_remove_pull_round_trip_with_progress() {
     assert_eq!(pulled.id(), id);
 }
 
+#[tokio::test]
+async fn pull_all_tags_fetches_every_tag() {
+    let d = docker().await;
+    let mut names = Names::default();
+    let repo = format!("{REGISTRY}/{}", unique("alltags"));
+    let a = names.add(format!("{repo}:a"));
+    let b = names.add(format!("{repo}:b"));
+    let id = import_image(&d, Some(&a), seed(), &[]).await;
+    names.add(id.clone());
+    let image = d.images().get(&a).await.expect("imported");
+    image.tag(&repo, Some("b")).await.expect("tag b");
+    for r in [&a, &b] {
+        d.images()
+            .push_to_end(&ImagePush::new(r.clone()), |_| {})
+            .await
+            .expect("push");
+    }
+    d.images()
+        .remove(&ImageRemove {
+            name: id.clone(),
+            force: true,
+            ..ImageRemove::default()
+        })
+        .await
+        .expect("remove local");
+    assert!(d.images().get(&a).await.is_err() && d.images().get(&b).await.is_err());
+
+    let pull = ImagePull {
+        all_tags: true,
+        ..ImagePull::new(repo.clone())
+    };
+    let mut stream = d.images().pull(&pull).await.expect("pull all tags");
+    while let Some(item) = stream.next().await {
+        item.expect("progress item");
+    }
+    assert_eq!(d.images().get(&a).await.expect("tag a pulled").id(), id);
+    assert_eq!(d.images().get(&b).await.expect("tag b pulled").id(), id);
+}
+
 /// The registry's own digest for a manifest (HEAD with the v2 manifest media type).
 fn registry_digest(repo: &str, tag: &str) -> String {
     let out = std::process::Command::new("curl")

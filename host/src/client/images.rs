@@ -448,6 +448,7 @@ impl RegistryData {
             tag: Some(digest.to_owned()),
             platform: platform.map(str::to_owned),
             registry_auth: None,
+            all_tags: false,
         };
         self.docker.images().pull_image(&options, |_| {}).await
     }

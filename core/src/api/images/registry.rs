@@ -41,6 +41,9 @@ pub struct ImagePull {
     /// [`encode_registry_auth`](crate::auth::encode_registry_auth)); not sent when
     /// `None`.
     pub registry_auth: Option<String>,
+    /// Pull every tag of the repository (docker-py's `all_tags`): no `tag` is sent, so
+    /// `image` and `tag` must not name one.
+    pub all_tags: bool,
 }
 
 impl ImagePull {
@@ -74,14 +77,20 @@ impl StreamEndpoint for ImagePull {
                 "pull: {repo:?} is a URL, not a repository name"
             )));
         }
-        let tag = self.tag.as_deref().or(image_tag).unwrap_or("latest");
+        let tag = self.tag.as_deref().or(image_tag);
+        if self.all_tags && tag.is_some() {
+            return Err(Error::InvalidArgument(format!(
+                "pull: all_tags pulls every tag of {repo}; do not name a tag or digest too"
+            )));
+        }
         if self.platform.is_some() {
             api.require(ApiVersion::new(1, 32), "image pull (platform)")?;
         }
-        let q = Query::new()
-            .push("fromImage", repo)
-            .push("tag", tag)
-            .opt("platform", self.platform.as_deref());
+        let mut q = Query::new().push("fromImage", repo);
+        if !self.all_tags {
+            q = q.push("tag", tag.unwrap_or("latest"));
+        }
+        let q = q.opt("platform", self.platform.as_deref());
         let mut head = RequestHead::versioned(
             Method::POST,
             api,
@@ -619,5 +628,26 @@ mod tests {
             Platform::parse("linux/amd64").expect("p").to_string(),
             "linux/amd64"
         );
+    }
+
+    #[test]
+    fn pull_all_tags_sends_no_tag() {
+        let p = ImagePull {
+            all_tags: true,
+            ..ImagePull::new("127.0.0.1:5000/app")
+        };
+        let h = p.request(ApiVersion::new(1, 41)).expect("req");
+        assert_eq!(
+            h.path,
+            "/v1.41/images/create?fromImage=127.0.0.1%3A5000%2Fapp"
+        );
+        let both = ImagePull {
+            all_tags: true,
+            ..ImagePull::new("app:v1")
+        };
+        assert!(matches!(
+            both.request(ApiVersion::new(1, 41)),
+            Err(Error::InvalidArgument(_))
+        ));
     }
 }
