@@ -1,5 +1,6 @@
 //! Blocking container I/O, exec and run. See the async methods for details.
 
+use berth_core::api::build::BuildOptions;
 use berth_core::api::container_io::ContainerLogs;
 use berth_core::api::exec::ExecCreate;
 use berth_core::api::images::ImagePull;
@@ -9,6 +10,7 @@ use berth_core::stream::OutputDecoder;
 use super::containers::{Container, Containers};
 use super::{Docker, Iter};
 use crate::client::Output;
+use crate::client::build::{BuildError, BuildResult};
 use crate::client::container_io::ExecResult;
 use crate::client::run::{RunOptions, RunOutcome};
 use crate::error::Result;
@@ -42,6 +44,16 @@ impl Docker {
     /// See [`crate::Docker::exec_run`].
     pub fn exec_run(&self, options: &ExecCreate) -> Result<ExecResult> {
         self.rt.block_on(self.inner.exec_run(options))
+    }
+
+    /// Builds the directory `dir` to the end (see [`crate::Docker::build_to_end`]); a
+    /// failed build keeps its log in the error.
+    pub fn build(
+        &self,
+        dir: impl AsRef<std::path::Path>,
+        options: &BuildOptions,
+    ) -> std::result::Result<BuildResult, BuildError> {
+        self.rt.block_on(self.inner.build_to_end(dir, options))
     }
 
     /// See [`crate::Docker::pull_to_end`].

@@ -477,3 +477,35 @@ fn vm_hwm_kib() -> u64 {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .expect("VmHWM line")
 }
+
+#[test]
+fn blocking_build_returns_the_image_or_the_log() {
+    let docker = berth::blocking::Docker::from_env().expect("client");
+    let mut images = Images::default();
+    let ctx = Dir::new("build-blocking");
+    ctx.file(
+        "Dockerfile",
+        "FROM busybox:berth-test\nRUN echo blocking > /b\n",
+    );
+    let tag = format!("{}:v1", unique("build-blocking"));
+    images.add(&tag);
+    let built = docker
+        .build(ctx.path(), &options().tag(&tag))
+        .expect("blocking build");
+    images.add(&built.image_id);
+    assert_eq!(
+        docker_cli(&["inspect", "-f", "{{.Id}}", &tag]),
+        built.image_id
+    );
+    assert_eq!(run_in(&tag, "cat /b"), "blocking");
+
+    let bad = Dir::new("build-blocking-bad");
+    bad.file(
+        "Dockerfile",
+        "FROM busybox:berth-test\nRUN echo about to fail && exit 7\n",
+    );
+    let e = docker
+        .build(bad.path(), &options())
+        .expect_err("RUN exit 7");
+    assert!(e.log.text().contains("about to fail"), "{}", e.log.text());
+}

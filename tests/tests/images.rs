@@ -86,6 +86,35 @@ fn rootfs_tar(seed: u64, blob: usize) -> Vec<u8> {
     b.into_inner().expect("tar")
 }
 
+/// Serves `body` once over HTTP on 127.0.0.1 (an ephemeral port) and returns its URL.
+async fn serve_once(body: Vec<u8>) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    tokio::spawn(async move {
+        if let Ok((mut conn, _)) = listener.accept().await {
+            let mut head = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                match conn.read(&mut buf).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => head.extend_from_slice(&buf[..n]),
+                }
+            }
+            let resp = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/x-tar\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = conn.write_all(resp.as_bytes()).await;
+            let _ = conn.write_all(&body).await;
+            let _ = conn.shutdown().await;
+        }
+    });
+    format!("http://127.0.0.1:{port}/rootfs.tar")
+}
+
 /// Imports a fresh single-layer image through berth, labelled `berth.test=1`.
 async fn import_image(d: &Docker, repo: Option<&str>, seed: u64, extra: &[&str]) -> String {
     let mut changes = vec![
@@ -235,6 +264,72 @@ async fn import_from_tar_stream_with_repo_tag_and_changes() {
         "{:?}",
         bare_image.attrs().attrs["RepoTags"]
     );
+
+    // The daemon fetches a URL: serve a rootfs tar on loopback and import from it.
+    let served = rootfs_tar(seed() ^ 0x5eed, 4096);
+    let url = serve_once(served.clone()).await;
+    let url_repo = names.add(format!("{}:url", unique("import-url-ok")));
+    let (repo, tag) = url_repo.split_once(':').expect("repo:tag");
+    let id = d
+        .images()
+        .import(
+            &ImageImport {
+                source: ImportSource::Url(url),
+                repo: Some(repo.to_owned()),
+                tag: Some(tag.to_owned()),
+                changes: vec![format!("LABEL {TEST_LABEL}=1")],
+                ..ImageImport::default()
+            },
+            None,
+        )
+        .await
+        .expect("import from a URL");
+    names.add(id.clone());
+    let from_url = d
+        .images()
+        .get(&url_repo)
+        .await
+        .expect("imported from the URL");
+    assert_eq!(from_url.id(), id);
+    let (_stat, body) = {
+        let c = d
+            .containers()
+            .create_from_body(
+                None,
+                None,
+                berth::models::ContainerCreateBody {
+                    image: Some(url_repo.clone()),
+                    cmd: Some(vec!["x".into()]),
+                    labels: Some([(TEST_LABEL.to_owned(), "1".to_owned())].into()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .expect("container of the URL image");
+        let got = c.get_archive("/hello").await.expect("archive");
+        c.remove(berth::RemoveOptions {
+            force: true,
+            ..Default::default()
+        })
+        .await
+        .expect("remove");
+        got
+    };
+    let mut tar_bytes = Vec::new();
+    let mut body = body;
+    while let Some(chunk) = body.chunk().await {
+        tar_bytes.extend_from_slice(&chunk.expect("chunk"));
+    }
+    let mut ar = tar::Archive::new(&tar_bytes[..]);
+    let mut hello = String::new();
+    ar.entries()
+        .expect("entries")
+        .next()
+        .expect("one entry")
+        .expect("entry")
+        .read_to_string(&mut hello)
+        .expect("read");
+    assert!(hello.starts_with("hello from berth"), "{hello}");
 
     // The daemon fetching a URL it cannot reach: its error, typed.
     let e = d
