@@ -52,8 +52,10 @@ impl Docker {
         &self,
         dir: impl AsRef<std::path::Path>,
         options: &BuildOptions,
-    ) -> std::result::Result<BuildResult, BuildError> {
-        self.rt.block_on(self.inner.build_to_end(dir, options))
+    ) -> std::result::Result<BuildResult, Box<BuildError>> {
+        self.rt
+            .block_on(self.inner.build_to_end(dir, options))
+            .map_err(Box::new)
     }
 
     /// See [`crate::Docker::pull_to_end`].
