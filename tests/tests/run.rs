@@ -367,3 +367,76 @@ fn blocking_run_logs_and_exec() {
     let r = live.exec_run(["sh", "-c", "exit 4"]).expect("exec");
     assert_eq!(r.exit_code, Some(4));
 }
+
+#[tokio::test]
+async fn config_json_proxies_reach_containers_and_builds() {
+    let d = docker().await;
+    let cl = Cleanup::new();
+    let config = berth::core::auth::DockerConfig::from_slice(
+        br#"{"proxies":{"default":{"httpProxy":"http://proxy.example:3128","noProxy":"localhost"}}}"#,
+    )
+    .expect("config.json");
+    d.set_auth_store(berth::AuthStore::empty().with_config(config));
+
+    let c = d
+        .containers()
+        .create(
+            &cl.options("busybox:berth-test")
+                .cmd(["true"])
+                .env("HTTP_PROXY", "http://explicit:1")
+                .expect("env"),
+        )
+        .await
+        .expect("create");
+    let env: Vec<String> = c.attrs().attrs["Config"]["Env"]
+        .as_array()
+        .expect("env")
+        .iter()
+        .filter_map(|v| v.as_str().map(str::to_owned))
+        .collect();
+    assert!(
+        env.contains(&"http_proxy=http://proxy.example:3128".to_owned()),
+        "{env:?}"
+    );
+    assert!(env.contains(&"no_proxy=localhost".to_owned()), "{env:?}");
+    let explicit = env
+        .iter()
+        .rposition(|e| e == "HTTP_PROXY=http://explicit:1");
+    let injected = env
+        .iter()
+        .position(|e| e == "HTTP_PROXY=http://proxy.example:3128");
+    assert!(
+        explicit.is_some() && (injected.is_none() || injected < explicit),
+        "the explicit value wins: {env:?}"
+    );
+
+    let dir = TempDir::new("proxy-build");
+    std::fs::write(
+        dir.0.join("Dockerfile"),
+        "FROM busybox:berth-test\nRUN echo \"$http_proxy\" > /proxy\n",
+    )
+    .expect("Dockerfile");
+    let tag = format!("{}:v1", unique("proxy-build"));
+    let built = d
+        .build_to_end(
+            &dir.0,
+            &berth::BuildOptions::new()
+                .tag(&tag)
+                .label("berth.test", "1"),
+        )
+        .await
+        .expect("build");
+    let out = docker_cli(&[
+        "run",
+        "--rm",
+        "--label",
+        "berth.test=1",
+        &tag,
+        "cat",
+        "/proxy",
+    ]);
+    let _ = std::process::Command::new("docker")
+        .args(["rmi", "-f", &tag, &built.image_id])
+        .output();
+    assert_eq!(out, "http://proxy.example:3128");
+}

@@ -23,6 +23,7 @@ use berth_core::auth::{
 };
 use berth_core::model::Typed;
 use berth_core::models::AuthResponse;
+use berth_core::options::ProxyEnv;
 use tokio::io::AsyncWriteExt as _;
 
 use super::Docker;
@@ -340,6 +341,21 @@ impl Docker {
     }
 
     /// The store's state, with `config.json` read if it was not yet.
+    /// config.json's `proxies` for this daemon: the entry named by the daemon's
+    /// address, else `default` (docker-py's `use_config_proxy`). `None` without any.
+    pub fn config_proxy(&self) -> Result<Option<ProxyEnv>> {
+        let snapshot = self.auth_snapshot()?;
+        let ConfigSource::Loaded(config) = &snapshot.config else {
+            return Ok(None);
+        };
+        let address = self.daemon_address();
+        Ok(config
+            .proxies
+            .get(&address)
+            .or_else(|| config.proxies.get("default"))
+            .cloned())
+    }
+
     fn auth_snapshot(&self) -> Result<Snapshot> {
         let files = {
             let store = self.auth_read();

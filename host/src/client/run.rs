@@ -94,9 +94,16 @@ pub enum RunOutcome {
 impl Containers {
     /// `POST /containers/create` from docker-py style options, then inspects the new
     /// container. Options the negotiated API lacks are refused before anything is sent.
+    ///
+    /// Like docker-py (`use_config_proxy=True`), proxy settings from config.json's
+    /// `proxies` are added to the environment, without overriding variables the
+    /// options set.
     pub async fn create(&self, options: &ContainerOptions) -> Result<Container> {
         let api = self.docker.api_version().await?;
-        let body = options.to_body(api)?;
+        let body = match self.docker.config_proxy()? {
+            Some(proxy) => options.clone().proxy_env(proxy).to_body(api)?,
+            None => options.to_body(api)?,
+        };
         let created = self
             .docker
             .execute(&ContainerCreate {

@@ -236,6 +236,18 @@ impl Docker {
         context: BuildContext,
         options: &BuildOptions,
     ) -> Result<BuildStream> {
+        // docker-py's use_config_proxy: config.json's proxies become build args unless
+        // the caller set them.
+        let options = match self.config_proxy()? {
+            Some(proxy) => options.clone().with_proxy_buildargs(
+                proxy
+                    .vars()
+                    .iter()
+                    .filter_map(|kv| kv.split_once('='))
+                    .collect::<Vec<_>>(),
+            ),
+            None => options.clone(),
+        };
         let mut endpoint = ImageBuild::new(options.clone());
         // Every known registry's credentials, so FROM lines can pull private images.
         endpoint.registry_config = Some(self.registry_config().await?);
