@@ -14,8 +14,8 @@ use berth::api::configs::ConfigCreate;
 use berth::api::nodes::{Availability, NodeSpecChange};
 use berth::api::secrets::SecretCreate;
 use berth::api::services::{
-    EndpointSpec, Resources, RestartCondition, ServiceInspect, ServiceList, ServiceMode,
-    ServiceOptions, TaskRestartPolicy, UpdateConfig,
+    EndpointSpec, PortConfig, PortProtocol, PublishMode, Resources, RestartCondition,
+    ServiceInspect, ServiceList, ServiceMode, ServiceOptions, TaskRestartPolicy, UpdateConfig,
 };
 use berth::api::swarm::{SwarmInit, SwarmJoin, SwarmSpecOptions, is_update_out_of_sequence};
 use berth::api::tasks::{task_container_id, task_error, task_state};
@@ -118,6 +118,7 @@ async fn swarm_nodes_secrets_configs_services_tasks() {
     service_update_merges_env(&mut ctx).await;
     scale_to_two(&ctx).await;
     global_service_refuses_scale(&ctx).await;
+    published_ports_are_kept(&ctx).await;
     force_update_increments(&ctx).await;
     rollback_restores_previous_spec(&ctx).await;
     tasks_list_and_inspect(&ctx).await;
@@ -895,6 +896,53 @@ async fn global_service_refuses_scale(ctx: &Ctx) {
     again.reload().await.expect("reload");
     assert_eq!(again.version(), v, "nothing was sent");
     g.remove().await.expect("remove global");
+}
+
+/// A service publishing ports through the ingress routing mesh and in host mode: the
+/// daemon stores the endpoint spec and allocates the ports as asked.
+async fn published_ports_are_kept(ctx: &Ctx) {
+    step("published_ports_are_kept");
+    let mut opts = ServiceOptions::new(IMAGE)
+        .name(format!("{}-ports", ctx.case))
+        .command(["sleep", "300"])
+        .mode(ServiceMode::Replicated(Some(0)))
+        .endpoint_spec(
+            EndpointSpec::new()
+                .port(Some(30080), 80)
+                .port_config(PortConfig::new(Some(30053), 53).protocol(PortProtocol::Udp))
+                .port_config(PortConfig::new(Some(30443), 443).publish_mode(PublishMode::Host)),
+        );
+    for (k, v) in ctx.labels() {
+        opts = opts.label(k.clone(), v.clone()).container_label(k, v);
+    }
+    let svc = ctx
+        .docker
+        .services()
+        .create(&opts)
+        .await
+        .expect("service with published ports");
+    let mut svc2 = svc.clone();
+    svc2.reload().await.expect("reload");
+    let ports = svc2.attrs().attrs["Endpoint"]["Ports"]
+        .as_array()
+        .expect("allocated ports")
+        .clone();
+    let find = |target: u64| {
+        ports
+            .iter()
+            .find(|p| p["TargetPort"] == target)
+            .unwrap_or_else(|| panic!("port {target} in {ports:?}"))
+            .clone()
+    };
+    let web = find(80);
+    assert_eq!(web["PublishedPort"], 30080);
+    assert_eq!(web["Protocol"], "tcp");
+    assert_eq!(web["PublishMode"], "ingress");
+    let dns = find(53);
+    assert_eq!(dns["Protocol"], "udp");
+    assert_eq!(dns["PublishedPort"], 30053);
+    assert_eq!(find(443)["PublishMode"], "host");
+    svc.remove().await.expect("remove ports service");
 }
 
 async fn force_update_increments(ctx: &Ctx) {
