@@ -379,6 +379,54 @@ async fn connect_with_alias_and_ip_then_disconnect() {
 }
 
 #[tokio::test]
+async fn ipv6_network_gives_containers_a_fixed_v6_address() {
+    let case = Case::new("net-v6").await;
+    // Find a free v4 subnet with a probe network, then create the dual-stack one there.
+    let (probe, n) = case
+        .network_with_subnet(case.network("v6probe"), plain_pool)
+        .await;
+    probe.remove().await.expect("remove the probe");
+    let v6_subnet = format!("fd00:be47:{n:x}::/64");
+    let net = case
+        .docker
+        .networks()
+        .create(
+            &NetworkCreate {
+                enable_ipv6: Some(true),
+                ..case.network("v6")
+            }
+            .ipam(
+                IpamConfig::new()
+                    .pool(plain_pool(n))
+                    .pool(IpamPool::new().subnet(v6_subnet.clone())),
+            ),
+        )
+        .await
+        .expect("create an IPv6 network");
+    let name = net.name().expect("name").to_owned();
+    assert_eq!(net.attrs().attrs["EnableIPv6"], true);
+    let subnets: Vec<&str> = net.attrs().attrs["IPAM"]["Config"]
+        .as_array()
+        .expect("IPAM.Config")
+        .iter()
+        .filter_map(|c| c["Subnet"].as_str())
+        .collect();
+    assert!(subnets.contains(&v6_subnet.as_str()), "{subnets:?}");
+
+    let mut c = case.sleeper().await;
+    let ip6 = format!("fd00:be47:{n:x}::10");
+    net.connect(c.id(), &EndpointConfig::new().ipv6_address(ip6.clone()))
+        .await
+        .expect("connect with a fixed IPv6 address");
+    c.reload().await.expect("reload");
+    let ep = &c.attrs().attrs["NetworkSettings"]["Networks"][&name];
+    assert_eq!(ep["GlobalIPv6Address"], ip6.as_str(), "{ep}");
+    let out = c.exec_run(["ip", "-6", "addr"]).await.expect("exec");
+    let text = String::from_utf8_lossy(&out.output.stdout).into_owned();
+    assert!(text.contains(&ip6), "{text}");
+}
+
+#[tokio::test]
 async fn remove_and_the_daemons_errors() {
     let case = Case::new("net-rm").await;
     let networks = case.docker.networks();
