@@ -6,8 +6,12 @@
 //! out of the typed view (and named in [`Typed::unread`]) instead of failing the whole
 //! response. The raw JSON still has it.
 
+use std::fmt;
 use std::marker::PhantomData;
+use std::ops::{Deref, DerefMut};
+use std::sync::OnceLock;
 
+use bytes::Bytes;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -31,8 +35,9 @@ const MAX_SKIPPED_FIELDS: usize = 64;
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Typed<T> {
-    /// The JSON exactly as the daemon sent it.
-    pub attrs: Value,
+    /// The JSON exactly as the daemon sent it (a [`Value`] through `Deref`, parsed on
+    /// first use).
+    pub attrs: Attrs,
     /// The typed view.
     pub typed: T,
     /// Paths (`Config.Healthcheck.Test`) of fields the typed view could not read.
@@ -42,17 +47,17 @@ pub struct Typed<T> {
 impl<T: DeserializeOwned> Typed<T> {
     /// Decodes a JSON body.
     pub fn from_slice(body: &[u8]) -> Result<Typed<T>> {
-        let attrs: Value = serde_json::from_slice(body)
-            .map_err(|e| Error::Decode(format!("body is not JSON ({e}): {}", excerpt(body))))?;
-        // Fast path: the typed view straight from the bytes (no walk of the Value, no
-        // path tracking); the lenient decoder only runs when something does not read.
+        // Fast path: the typed view straight from the bytes; the raw JSON is kept as
+        // bytes and parsed only if someone looks at it (most callers never do).
         if let Ok(typed) = serde_json::from_slice::<T>(body) {
             return Ok(Typed {
-                attrs,
+                attrs: Attrs::from_valid_json(Bytes::copy_from_slice(body)),
                 typed,
                 unread: Vec::new(),
             });
         }
+        let attrs: Value = serde_json::from_slice(body)
+            .map_err(|e| Error::Decode(format!("body is not JSON ({e}): {}", excerpt(body))))?;
         Typed::from_value(attrs)
     }
 
@@ -60,10 +65,110 @@ impl<T: DeserializeOwned> Typed<T> {
     pub fn from_value(attrs: Value) -> Result<Typed<T>> {
         let (typed, unread) = decode_lenient(&attrs)?;
         Ok(Typed {
-            attrs,
+            attrs: Attrs::from(attrs),
             typed,
             unread,
         })
+    }
+}
+
+/// The raw JSON of a response: a [`Value`] (through `Deref`), parsed from the bytes the
+/// daemon sent on first use, so answers whose raw JSON nobody reads cost one parse.
+pub struct Attrs {
+    raw: Option<Bytes>,
+    value: OnceLock<Value>,
+}
+
+impl Attrs {
+    /// Raw JSON known to parse (the typed view was just decoded from it).
+    fn from_valid_json(raw: Bytes) -> Attrs {
+        Attrs {
+            raw: Some(raw),
+            value: OnceLock::new(),
+        }
+    }
+
+    /// The parsed JSON.
+    pub fn value(&self) -> &Value {
+        self.value.get_or_init(|| match &self.raw {
+            // Cannot fail: the bytes were decoded as JSON before.
+            Some(raw) => serde_json::from_slice(raw).unwrap_or(Value::Null),
+            None => Value::Null,
+        })
+    }
+
+    /// The parsed JSON, owned.
+    pub fn into_value(self) -> Value {
+        let _ = self.value();
+        self.value.into_inner().unwrap_or(Value::Null)
+    }
+}
+
+impl From<Value> for Attrs {
+    fn from(v: Value) -> Attrs {
+        Attrs {
+            raw: None,
+            value: OnceLock::from(v),
+        }
+    }
+}
+
+impl Deref for Attrs {
+    type Target = Value;
+    fn deref(&self) -> &Value {
+        self.value()
+    }
+}
+
+impl DerefMut for Attrs {
+    fn deref_mut(&mut self) -> &mut Value {
+        let _ = self.value();
+        self.raw = None;
+        self.value
+            .get_mut()
+            .unwrap_or_else(|| unreachable!("initialised just above"))
+    }
+}
+
+impl Clone for Attrs {
+    fn clone(&self) -> Attrs {
+        Attrs {
+            raw: self.raw.clone(),
+            value: match self.value.get() {
+                Some(v) => OnceLock::from(v.clone()),
+                None => OnceLock::new(),
+            },
+        }
+    }
+}
+
+impl fmt::Debug for Attrs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.value(), f)
+    }
+}
+
+impl fmt::Display for Attrs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self.value(), f)
+    }
+}
+
+impl PartialEq for Attrs {
+    fn eq(&self, other: &Attrs) -> bool {
+        self.value() == other.value()
+    }
+}
+
+impl PartialEq<Value> for Attrs {
+    fn eq(&self, other: &Value) -> bool {
+        self.value() == other
+    }
+}
+
+impl serde::Serialize for Attrs {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        self.value().serialize(s)
     }
 }
 

@@ -1091,7 +1091,7 @@ async fn remove_service_then_secret_and_config(ctx: &mut Ctx) {
         .await
         .expect("list")
         .iter()
-        .map(|s| s.attrs().attrs.clone())
+        .map(|s| s.attrs().attrs.value().clone())
         .collect();
     assert!(left.is_empty(), "{left:?}");
 }

@@ -198,7 +198,7 @@ impl Endpoint for NetworkCreate {
             _ => decode_lenient(&attrs)?,
         };
         Ok(Typed {
-            attrs,
+            attrs: attrs.into(),
             typed,
             unread,
         })

@@ -162,7 +162,7 @@ impl AuthStore {
     /// Uses `auth` for its registry from now on (what a successful login does).
     pub fn remember(&mut self, auth: AuthConfig) {
         let answer = Typed {
-            attrs: serde_json::json!({"Status": "stored"}),
+            attrs: serde_json::json!({"Status": "stored"}).into(),
             typed: AuthResponse {
                 status: "stored".into(),
                 identity_token: None,

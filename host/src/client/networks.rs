@@ -68,7 +68,10 @@ impl Networks {
                     Err(e) => return Err(e),
                 }
             } else {
-                Network::from_inspect(self.docker.clone(), Typed::from_value(s.attrs)?)?
+                Network::from_inspect(
+                    self.docker.clone(),
+                    Typed::from_value(s.attrs.into_value())?,
+                )?
             };
             out.push(network);
         }

@@ -172,7 +172,7 @@ impl Endpoint for ContainerCreate {
             _ => decode_lenient(&attrs)?,
         };
         Ok(Typed {
-            attrs,
+            attrs: attrs.into(),
             typed,
             unread,
         })

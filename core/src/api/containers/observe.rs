@@ -167,7 +167,7 @@ fn change(attrs: Value) -> Result<Typed<FilesystemChange>> {
                     path: path.to_owned(),
                     kind: ChangeType::default(),
                 },
-                attrs,
+                attrs: attrs.into(),
                 unread: vec!["Kind".into()],
             }),
             _ => Err(e),

@@ -88,7 +88,9 @@ pub async fn ps(docker: &Docker, json: bool, a: PsArgs) -> Result<(), Failure> {
         return Ok(());
     }
     if json {
-        print_json(&Value::Array(list.into_iter().map(|c| c.attrs).collect()));
+        print_json(&Value::Array(
+            list.into_iter().map(|c| c.attrs.into_value()).collect(),
+        ));
         return Ok(());
     }
     let now = SystemTime::now()
@@ -263,7 +265,7 @@ pub async fn inspect(docker: &Docker, a: Targets) -> Result<(), Failure> {
     let mut failed = Vec::new();
     for name in &a.containers {
         match docker.containers().get(name).await {
-            Ok(c) => found.push(c.attrs().attrs.clone()),
+            Ok(c) => found.push(c.attrs().attrs.value().clone()),
             Err(e) => failed.push(e.to_string()),
         }
     }
@@ -304,7 +306,7 @@ pub async fn stats(docker: &Docker, json: bool, a: StatsArgs) -> Result<(), Fail
     let samples = join_all(a.targets.containers.iter().map(|name| async move {
         let c = docker.containers().get(name).await?;
         let sample = c.stats_once(false).await?;
-        Ok::<_, berth::Error>((c, sample.attrs))
+        Ok::<_, berth::Error>((c, sample.attrs.into_value()))
     }))
     .await;
     let mut rows = Vec::new();

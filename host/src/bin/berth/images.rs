@@ -144,7 +144,9 @@ pub async fn images(docker: &Docker, json: bool, a: ImagesArgs) -> Result<(), Fa
         return Ok(());
     }
     if json {
-        print_json(&Value::Array(list.into_iter().map(|i| i.attrs).collect()));
+        print_json(&Value::Array(
+            list.into_iter().map(|i| i.attrs.into_value()).collect(),
+        ));
         return Ok(());
     }
     let now = SystemTime::now()

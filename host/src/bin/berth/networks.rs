@@ -130,7 +130,9 @@ async fn ls(docker: &Docker, json: bool, a: LsArgs) -> Result<(), Failure> {
     }
     if json {
         print_json(&Value::Array(
-            list.iter().map(|n| n.attrs().attrs.clone()).collect(),
+            list.iter()
+                .map(|n| n.attrs().attrs.value().clone())
+                .collect(),
         ));
         return Ok(());
     }
@@ -222,7 +224,7 @@ async fn inspect(docker: &Docker, a: InspectArgs) -> Result<(), Failure> {
             ..NetworkInspect::new(name.clone())
         };
         match docker.networks().get_with(&options).await {
-            Ok(n) => found.push(n.attrs().attrs.clone()),
+            Ok(n) => found.push(n.attrs().attrs.value().clone()),
             Err(e) => failed.push(e.to_string()),
         }
     }

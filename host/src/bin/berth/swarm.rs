@@ -353,7 +353,10 @@ async fn node_ls(docker: &Docker, json: bool, a: LsArgs) -> Result<(), Failure> 
     let nodes = docker.nodes().list(&filters_of(&a.filter)?).await?;
     if json {
         print_json(&Value::Array(
-            nodes.iter().map(|n| n.attrs().attrs.clone()).collect(),
+            nodes
+                .iter()
+                .map(|n| n.attrs().attrs.value().clone())
+                .collect(),
         ));
         return Ok(());
     }
@@ -397,7 +400,10 @@ async fn service_ls(docker: &Docker, json: bool, a: LsArgs) -> Result<(), Failur
         .await?;
     if json {
         print_json(&Value::Array(
-            services.iter().map(|s| s.attrs().attrs.clone()).collect(),
+            services
+                .iter()
+                .map(|s| s.attrs().attrs.value().clone())
+                .collect(),
         ));
         return Ok(());
     }
@@ -513,7 +519,7 @@ async fn service_ps(docker: &Docker, json: bool, a: PsArgs) -> Result<(), Failur
     tasks.sort_by_key(|t| (t.slot, t.attrs["CreatedAt"].as_str().map(str::to_owned)));
     if json {
         print_json(&Value::Array(
-            tasks.iter().map(|t| t.attrs.clone()).collect(),
+            tasks.iter().map(|t| t.attrs.value().clone()).collect(),
         ));
         return Ok(());
     }
@@ -577,7 +583,10 @@ async fn secret_ls(docker: &Docker, json: bool, a: LsArgs) -> Result<(), Failure
     let secrets = docker.secrets().list(&filters_of(&a.filter)?).await?;
     if json {
         print_json(&Value::Array(
-            secrets.iter().map(|s| s.attrs().attrs.clone()).collect(),
+            secrets
+                .iter()
+                .map(|s| s.attrs().attrs.value().clone())
+                .collect(),
         ));
         return Ok(());
     }

@@ -90,7 +90,9 @@ async fn ls(docker: &Docker, json: bool, a: LsArgs) -> Result<(), Failure> {
     }
     if json {
         print_json(&Value::Array(
-            list.iter().map(|v| v.attrs().attrs.clone()).collect(),
+            list.iter()
+                .map(|v| v.attrs().attrs.value().clone())
+                .collect(),
         ));
         return Ok(());
     }
@@ -142,7 +144,7 @@ async fn inspect(docker: &Docker, a: Names) -> Result<(), Failure> {
     let mut failed = Vec::new();
     for name in &a.volumes {
         match docker.volumes().get(name).await {
-            Ok(v) => found.push(v.attrs().attrs.clone()),
+            Ok(v) => found.push(v.attrs().attrs.value().clone()),
             Err(e) => failed.push(e.to_string()),
         }
     }
