@@ -179,6 +179,21 @@ impl<T> std::ops::Deref for Typed<T> {
     }
 }
 
+/// A JSON array body as typed items; `null` (the daemon's "nothing") is empty. `what`
+/// names the operation in errors.
+pub fn typed_list<T: DeserializeOwned>(body: &[u8], what: &str) -> Result<Vec<Typed<T>>> {
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|e| Error::Decode(format!("{what}: body is not JSON ({e}): {}", excerpt(body))))?;
+    match value {
+        Value::Null => Ok(Vec::new()),
+        Value::Array(items) => items.into_iter().map(Typed::from_value).collect(),
+        other => Err(Error::Decode(format!(
+            "{what}: expected a JSON array, got {}",
+            excerpt(other.to_string().as_bytes())
+        ))),
+    }
+}
+
 /// Decodes `value` as `T`, dropping fields that fail (see the module docs).
 pub fn decode_lenient<T: DeserializeOwned>(value: &Value) -> Result<(T, Vec<String>)> {
     // Fast path: no copy and no path tracking when everything reads.

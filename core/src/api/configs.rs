@@ -19,10 +19,11 @@ use http::Method;
 use serde_json::Value;
 
 use super::secrets::{create_body, object_request};
-use super::swarm::{DriverConfig, object_of, typed_list};
+use super::swarm::{DriverConfig, object_of};
 use crate::endpoint::{Endpoint, Response};
 use crate::error::{Error, Result};
 use crate::model::Typed;
+use crate::model::typed_list;
 use crate::models::{Config, IdResponse};
 use crate::request::{Filters, Query, RequestHead, ResponseKind};
 use crate::version::ApiVersion;

@@ -36,6 +36,7 @@ use serde_json::{Map, Value};
 
 use crate::endpoint::{Endpoint, Response};
 use crate::error::{Error, Result};
+use crate::model::typed_list;
 use crate::model::{Typed, decode_lenient, excerpt};
 use crate::models::{self, NetworkCreateResponse, NetworkPruneResponse, NetworkSummary};
 use crate::request::{Filters, Query, RequestHead, ResponseKind, quote_id};
@@ -261,20 +262,7 @@ impl Endpoint for NetworkList {
 
     fn parse(&self, r: Response<'_>) -> Result<Self::Output> {
         r.success()?;
-        let value: Value = serde_json::from_slice(r.body).map_err(|e| {
-            Error::Decode(format!(
-                "network list: body is not JSON ({e}): {}",
-                excerpt(r.body)
-            ))
-        })?;
-        match value {
-            Value::Null => Ok(Vec::new()),
-            Value::Array(items) => items.into_iter().map(Typed::from_value).collect(),
-            other => Err(Error::Decode(format!(
-                "network list: expected a JSON array, got {}",
-                excerpt(other.to_string().as_bytes())
-            ))),
-        }
+        typed_list(r.body, "network list")
     }
 }
 

@@ -23,10 +23,11 @@ use std::str::FromStr;
 use http::Method;
 use serde_json::{Value, json};
 
-use super::swarm::{object_of, swarm_request, typed_list};
+use super::swarm::{object_of, swarm_request};
 use crate::endpoint::{Endpoint, Response};
 use crate::error::{Error, Result};
 use crate::model::Typed;
+use crate::model::typed_list;
 use crate::models::Node;
 use crate::request::{Filters, Query, RequestHead, ResponseKind, quote_id};
 use crate::version::ApiVersion;

@@ -34,14 +34,13 @@
 //! ```
 
 use http::{HeaderMap, Method};
-use serde::de::DeserializeOwned;
-use serde_json::Value;
 
 use crate::api::images::ProgressDecoder;
 use crate::auth::EMPTY_REGISTRY_AUTH;
 use crate::endpoint::{Endpoint, Response, StreamEndpoint};
 use crate::error::{Error, Result};
-use crate::model::{Typed, TypedDecoder, excerpt};
+use crate::model::typed_list;
+use crate::model::{Typed, TypedDecoder};
 use crate::models::{Plugin, PluginPrivilege};
 use crate::request::{Filters, Query, RequestBody, RequestHead, ResponseKind, quote_id};
 use crate::stream::json::JsonStreamDecoder;
@@ -89,7 +88,7 @@ impl Endpoint for PluginList {
 
     fn parse(&self, r: Response<'_>) -> Result<Self::Output> {
         r.success()?;
-        typed_array(r.body, "plugin list")
+        typed_list(r.body, "plugin list")
     }
 }
 
@@ -173,7 +172,7 @@ impl Endpoint for PluginPrivileges {
 
     fn parse(&self, r: Response<'_>) -> Result<Self::Output> {
         r.success()?;
-        typed_array(r.body, "plugin privileges")
+        typed_list(r.body, "plugin privileges")
     }
 }
 
@@ -519,20 +518,6 @@ fn check_remote(what: &str, remote: &str) -> Result<()> {
 fn auth_or_empty(auth: &Option<String>) -> String {
     auth.clone()
         .unwrap_or_else(|| EMPTY_REGISTRY_AUTH.to_owned())
-}
-
-/// A JSON array body as typed items; `null` is empty.
-fn typed_array<T: DeserializeOwned>(body: &[u8], what: &str) -> Result<Vec<Typed<T>>> {
-    let value: Value = serde_json::from_slice(body)
-        .map_err(|e| Error::Decode(format!("{what}: body is not JSON ({e}): {}", excerpt(body))))?;
-    match value {
-        Value::Null => Ok(Vec::new()),
-        Value::Array(items) => items.into_iter().map(Typed::from_value).collect(),
-        other => Err(Error::Decode(format!(
-            "{what}: expected a JSON array, got {}",
-            excerpt(other.to_string().as_bytes())
-        ))),
-    }
 }
 
 #[cfg(test)]

@@ -20,10 +20,11 @@ use base64::Engine as _;
 use http::Method;
 use serde_json::{Map, Value, json};
 
-use super::swarm::{DriverConfig, object_of, typed_list};
+use super::swarm::{DriverConfig, object_of};
 use crate::endpoint::{Endpoint, Response};
 use crate::error::{Error, Result};
 use crate::model::Typed;
+use crate::model::typed_list;
 use crate::models::{IdResponse, Secret};
 use crate::request::{Filters, Query, RequestHead, ResponseKind, quote_id};
 use crate::version::ApiVersion;

@@ -30,7 +30,6 @@
 //! ```
 
 use http::Method;
-use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 
 use crate::endpoint::{Endpoint, Response};
@@ -88,20 +87,6 @@ pub(crate) fn object_of(v: &Value, what: &str) -> Result<Map<String, Value>> {
         Value::Null => Ok(Map::new()),
         other => Err(Error::InvalidArgument(format!(
             "{what} is not a JSON object: {}",
-            excerpt(other.to_string().as_bytes())
-        ))),
-    }
-}
-
-/// A JSON array body as typed items; `null` (the daemon's "nothing") is empty.
-pub(crate) fn typed_list<T: DeserializeOwned>(body: &[u8], what: &str) -> Result<Vec<Typed<T>>> {
-    let value: Value = serde_json::from_slice(body)
-        .map_err(|e| Error::Decode(format!("{what}: body is not JSON ({e}): {}", excerpt(body))))?;
-    match value {
-        Value::Null => Ok(Vec::new()),
-        Value::Array(items) => items.into_iter().map(Typed::from_value).collect(),
-        other => Err(Error::Decode(format!(
-            "{what}: expected a JSON array, got {}",
             excerpt(other.to_string().as_bytes())
         ))),
     }

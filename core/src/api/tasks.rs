@@ -12,10 +12,11 @@
 use http::Method;
 use serde_json::Value;
 
-use super::swarm::{swarm_request, typed_list};
+use super::swarm::swarm_request;
 use crate::endpoint::{Endpoint, Response};
 use crate::error::Result;
 use crate::model::Typed;
+use crate::model::typed_list;
 use crate::models::Task;
 use crate::request::{Filters, Query, RequestHead, ResponseKind, quote_id};
 use crate::version::ApiVersion;

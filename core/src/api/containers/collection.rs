@@ -3,9 +3,10 @@
 use http::Method;
 use serde_json::Value;
 
-use super::{container_path, typed_array};
+use super::container_path;
 use crate::endpoint::{Endpoint, Response};
 use crate::error::{Error, Result};
+use crate::model::typed_list;
 use crate::model::{Typed, decode_lenient, excerpt};
 use crate::models::{
     ContainerCreateBody, ContainerCreateResponse, ContainerInspectResponse, ContainerPruneResponse,
@@ -103,7 +104,7 @@ impl Endpoint for ContainerList {
 
     fn parse(&self, r: Response<'_>) -> Result<Self::Output> {
         r.success()?;
-        typed_array(r.body, "container list")
+        typed_list(r.body, "container list")
     }
 }
 

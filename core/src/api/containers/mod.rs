@@ -24,11 +24,8 @@
 //! ```
 
 use http::Method;
-use serde::de::DeserializeOwned;
-use serde_json::Value;
 
-use crate::error::{Error, Result};
-use crate::model::{Typed, excerpt};
+use crate::error::Result;
 use crate::request::{Query, RequestHead, ResponseKind, quote_id};
 use crate::version::ApiVersion;
 
@@ -76,20 +73,6 @@ fn container_path(id: &str, suffix: &str) -> Result<String> {
     ))
 }
 
-/// A JSON array body as typed items; `null` (the daemon's "nothing") is empty.
-fn typed_array<T: DeserializeOwned>(body: &[u8], what: &str) -> Result<Vec<Typed<T>>> {
-    let value: Value = serde_json::from_slice(body)
-        .map_err(|e| Error::Decode(format!("{what}: body is not JSON ({e}): {}", excerpt(body))))?;
-    match value {
-        Value::Null => Ok(Vec::new()),
-        Value::Array(items) => items.into_iter().map(Typed::from_value).collect(),
-        other => Err(Error::Decode(format!(
-            "{what}: expected a JSON array, got {}",
-            excerpt(other.to_string().as_bytes())
-        ))),
-    }
-}
-
 #[cfg(test)]
 mod test_support {
     use std::sync::LazyLock;
@@ -126,6 +109,8 @@ mod test_support {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Error;
+    use crate::model::typed_list;
     use crate::models::FilesystemChange;
 
     #[test]
@@ -142,23 +127,23 @@ mod tests {
     }
 
     #[test]
-    fn typed_array_reads_null_as_empty_and_rejects_objects() {
+    fn typed_list_reads_null_as_empty_and_rejects_objects() {
         assert!(
-            typed_array::<FilesystemChange>(b"null", "x")
+            typed_list::<FilesystemChange>(b"null", "x")
                 .expect("null")
                 .is_empty()
         );
         assert!(
-            typed_array::<FilesystemChange>(b"[]", "x")
+            typed_list::<FilesystemChange>(b"[]", "x")
                 .expect("empty")
                 .is_empty()
         );
         assert!(matches!(
-            typed_array::<FilesystemChange>(b"{}", "x"),
+            typed_list::<FilesystemChange>(b"{}", "x"),
             Err(Error::Decode(_))
         ));
         assert!(matches!(
-            typed_array::<FilesystemChange>(b"nope", "x"),
+            typed_list::<FilesystemChange>(b"nope", "x"),
             Err(Error::Decode(_))
         ));
     }

@@ -3,9 +3,10 @@
 use http::Method;
 use serde_json::Value;
 
-use super::{check_repository, image_error, image_path, parse_repository_tag, typed_array};
+use super::{check_repository, image_error, image_path, parse_repository_tag};
 use crate::endpoint::{Endpoint, Response};
 use crate::error::{Error, Result};
+use crate::model::typed_list;
 use crate::model::{Typed, excerpt};
 use crate::models::{ImageHistoryResponseItem, ImageInspect, ImagePruneResponse, ImageSummary};
 use crate::request::{Filters, Query, RequestHead, ResponseKind};
@@ -73,7 +74,7 @@ impl Endpoint for ImageList {
 
     fn parse(&self, r: Response<'_>) -> Result<Self::Output> {
         r.success()?;
-        typed_array(r.body, "image list")
+        typed_list(r.body, "image list")
     }
 }
 
@@ -129,7 +130,7 @@ impl Endpoint for ImageHistory {
         if !(200..300).contains(&r.status) {
             return Err(image_error(r.status, r.body));
         }
-        typed_array(r.body, "image history")
+        typed_list(r.body, "image history")
     }
 }
 

@@ -29,11 +29,7 @@
 //! # Ok::<(), berth_core::Error>(())
 //! ```
 
-use serde::de::DeserializeOwned;
-use serde_json::Value;
-
 use crate::error::{Error, Result};
-use crate::model::{Typed, excerpt};
 use crate::request::quote_id;
 
 pub mod local;
@@ -103,20 +99,6 @@ pub fn image_not_found(e: Error) -> Error {
 /// `Error::from_response` with 404 as [`Error::ImageNotFound`].
 fn image_error(status: u16, body: &[u8]) -> Error {
     image_not_found(Error::from_response(status, body))
-}
-
-/// A JSON array body as typed items; `null` (the daemon's "nothing") is empty.
-fn typed_array<T: DeserializeOwned>(body: &[u8], what: &str) -> Result<Vec<Typed<T>>> {
-    let value: Value = serde_json::from_slice(body)
-        .map_err(|e| Error::Decode(format!("{what}: body is not JSON ({e}): {}", excerpt(body))))?;
-    match value {
-        Value::Null => Ok(Vec::new()),
-        Value::Array(items) => items.into_iter().map(Typed::from_value).collect(),
-        other => Err(Error::Decode(format!(
-            "{what}: expected a JSON array, got {}",
-            excerpt(other.to_string().as_bytes())
-        ))),
-    }
 }
 
 /// Validates a repository name for tag/push/import: not empty, no scheme.

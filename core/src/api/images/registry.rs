@@ -5,10 +5,11 @@ use std::fmt;
 
 use http::{HeaderMap, Method};
 
-use super::{check_repository, image_error, parse_repository_tag, typed_array};
+use super::{check_repository, image_error, parse_repository_tag};
 use crate::auth::{AuthConfig, EMPTY_REGISTRY_AUTH};
 use crate::endpoint::{Endpoint, Response, StreamEndpoint};
 use crate::error::{Error, Result};
+use crate::model::typed_list;
 use crate::model::{Typed, TypedDecoder};
 use crate::models::{
     AuthResponse, CreateImageInfo, DistributionInspect, ImageSearchResponseItem, OciPlatform,
@@ -205,7 +206,7 @@ impl Endpoint for ImageSearch {
 
     fn parse(&self, r: Response<'_>) -> Result<Self::Output> {
         r.success()?;
-        typed_array(r.body, "image search")
+        typed_list(r.body, "image search")
     }
 }
 

@@ -7,6 +7,7 @@ use http::HeaderMap;
 
 use super::*;
 use crate::stream::Decoder as _;
+use serde_json::Value;
 
 const V41: ApiVersion = ApiVersion::new(1, 41);
 

@@ -26,11 +26,12 @@ use http::{HeaderMap, Method};
 use serde_json::{Map, Value};
 
 use super::container_io::Tail;
-use super::swarm::{object_of, swarm_request, typed_list};
+use super::swarm::{object_of, swarm_request};
 use super::system::Timestamp;
 use crate::endpoint::{Endpoint, Response, StreamEndpoint};
 use crate::error::{Error, Result};
 use crate::model::Typed;
+use crate::model::typed_list;
 use crate::models::{Service, ServiceCreateResponse, ServiceUpdateResponse};
 use crate::request::{Filters, Query, RequestHead, ResponseKind, quote_id};
 use crate::stream::OutputDecoder;
