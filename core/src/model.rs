@@ -179,6 +179,31 @@ impl<T> std::ops::Deref for Typed<T> {
     }
 }
 
+/// A JSON object body whose typed view needs `key`, which some daemons leave out: the
+/// typed view is decoded as if `key` held `default`; `attrs` stays as the daemon sent it.
+pub fn typed_with_default<T: DeserializeOwned>(
+    body: &[u8],
+    what: &str,
+    key: &str,
+    default: Value,
+) -> Result<Typed<T>> {
+    let attrs: Value = serde_json::from_slice(body)
+        .map_err(|e| Error::Decode(format!("{what}: body is not JSON ({e}): {}", excerpt(body))))?;
+    let (typed, unread) = match &attrs {
+        Value::Object(m) if !m.contains_key(key) => {
+            let mut filled = attrs.clone();
+            filled[key] = default;
+            decode_lenient(&filled)?
+        }
+        _ => decode_lenient(&attrs)?,
+    };
+    Ok(Typed {
+        attrs: attrs.into(),
+        typed,
+        unread,
+    })
+}
+
 /// A JSON array body as typed items; `null` (the daemon's "nothing") is empty. `what`
 /// names the operation in errors.
 pub fn typed_list<T: DeserializeOwned>(body: &[u8], what: &str) -> Result<Vec<Typed<T>>> {

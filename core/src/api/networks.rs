@@ -37,7 +37,7 @@ use serde_json::{Map, Value};
 use crate::endpoint::{Endpoint, Response};
 use crate::error::{Error, Result};
 use crate::model::typed_list;
-use crate::model::{Typed, decode_lenient, excerpt};
+use crate::model::{Typed, typed_with_default};
 use crate::models::{self, NetworkCreateResponse, NetworkPruneResponse, NetworkSummary};
 use crate::request::{Filters, Query, RequestHead, ResponseKind, quote_id};
 use crate::version::ApiVersion;
@@ -183,26 +183,13 @@ impl Endpoint for NetworkCreate {
 
     fn parse(&self, r: Response<'_>) -> Result<Self::Output> {
         r.success()?;
-        let attrs: Value = serde_json::from_slice(r.body).map_err(|e| {
-            Error::Decode(format!(
-                "network create: body is not JSON ({e}): {}",
-                excerpt(r.body)
-            ))
-        })?;
         // The model requires `Warning`; a daemon with nothing to say may leave it out.
-        let (typed, unread) = match &attrs {
-            Value::Object(m) if !m.contains_key("Warning") => {
-                let mut filled = attrs.clone();
-                filled["Warning"] = Value::String(String::new());
-                decode_lenient(&filled)?
-            }
-            _ => decode_lenient(&attrs)?,
-        };
-        Ok(Typed {
-            attrs: attrs.into(),
-            typed,
-            unread,
-        })
+        typed_with_default(
+            r.body,
+            "network create",
+            "Warning",
+            Value::String(String::new()),
+        )
     }
 }
 

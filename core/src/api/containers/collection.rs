@@ -6,8 +6,7 @@ use serde_json::Value;
 use super::container_path;
 use crate::endpoint::{Endpoint, Response};
 use crate::error::{Error, Result};
-use crate::model::typed_list;
-use crate::model::{Typed, decode_lenient, excerpt};
+use crate::model::{Typed, typed_list, typed_with_default};
 use crate::models::{
     ContainerCreateBody, ContainerCreateResponse, ContainerInspectResponse, ContainerPruneResponse,
     ContainerSummary, IdResponse,
@@ -157,26 +156,13 @@ impl Endpoint for ContainerCreate {
 
     fn parse(&self, r: Response<'_>) -> Result<Self::Output> {
         r.success()?;
-        let attrs: Value = serde_json::from_slice(r.body).map_err(|e| {
-            Error::Decode(format!(
-                "container create: body is not JSON ({e}): {}",
-                excerpt(r.body)
-            ))
-        })?;
         // The model requires `Warnings`; older daemons leave it out (edge case 89).
-        let (typed, unread) = match &attrs {
-            Value::Object(m) if !m.contains_key("Warnings") => {
-                let mut filled = attrs.clone();
-                filled["Warnings"] = Value::Array(Vec::new());
-                decode_lenient(&filled)?
-            }
-            _ => decode_lenient(&attrs)?,
-        };
-        Ok(Typed {
-            attrs: attrs.into(),
-            typed,
-            unread,
-        })
+        typed_with_default(
+            r.body,
+            "container create",
+            "Warnings",
+            Value::Array(Vec::new()),
+        )
     }
 }
 
