@@ -157,11 +157,6 @@ impl HttpTransport {
     }
 
     fn build(&self, req: WireRequest, upgrade: bool) -> Result<(Prepared, Ctx)> {
-        let ctx = Ctx {
-            what: format!("{} {}", req.method, req.path),
-            head_timeout: req.head_timeout,
-            idle_timeout: req.idle_timeout,
-        };
         let mut headers = req.headers;
         headers.insert(header::HOST, self.host_header.clone());
         if upgrade {
@@ -175,10 +170,18 @@ impl HttpTransport {
         };
         let uri = uri.parse::<http::Uri>().map_err(|e| {
             Error::from(berth_core::Error::InvalidArgument(format!(
-                "cannot send {}: {e}",
-                ctx.what
+                "cannot send {} {uri}: {e}",
+                req.method
             )))
         })?;
+        let ctx = Ctx {
+            what: Call {
+                method: req.method.clone(),
+                uri: uri.clone(),
+            },
+            head_timeout: req.head_timeout,
+            idle_timeout: req.idle_timeout,
+        };
         Ok((
             Prepared {
                 method: req.method,
@@ -287,10 +290,24 @@ impl Prepared {
     }
 }
 
+/// A call's method and target: formatted only when a message names the call, so the
+/// request path allocates nothing for error messages that are never written.
+#[derive(Debug, Clone)]
+pub(crate) struct Call {
+    method: Method,
+    uri: http::Uri,
+}
+
+impl fmt::Display for Call {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.method, self.uri)
+    }
+}
+
 /// What a call is, for error messages, and its timeouts.
 #[derive(Debug, Clone)]
 pub(crate) struct Ctx {
-    pub(crate) what: String,
+    pub(crate) what: Call,
     pub(crate) head_timeout: Option<Duration>,
     pub(crate) idle_timeout: Option<Duration>,
 }
