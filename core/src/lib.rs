@@ -27,6 +27,7 @@ pub mod endpoint;
 pub mod error;
 pub mod model;
 pub mod options;
+pub mod policy;
 pub mod request;
 pub mod stream;
 pub mod version;
