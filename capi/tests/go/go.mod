@@ -1,0 +1,3 @@
+module berth.example/capi-demo
+
+go 1.19
