@@ -21,6 +21,8 @@
 pub mod blocking;
 mod client;
 mod error;
+#[cfg(feature = "plugins")]
+pub mod plugin;
 pub mod transport;
 
 pub use berth_core::api;

@@ -53,3 +53,4 @@ pub fn docker_cli(args: &[&str]) -> String {
 }
 
 pub mod fake;
+pub mod wasm;

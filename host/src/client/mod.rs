@@ -146,6 +146,19 @@ impl Docker {
         }
     }
 
+    /// The transport under this client (the plugin host forwards guests' checked
+    /// requests on it).
+    #[cfg(feature = "plugins")]
+    pub(crate) fn transport(&self) -> &Arc<dyn Transport> {
+        &self.inner.transport
+    }
+
+    /// The timeouts of this client.
+    #[cfg(feature = "plugins")]
+    pub(crate) fn timeouts(&self) -> Timeouts {
+        self.inner.timeouts
+    }
+
     /// Where this client sends requests.
     pub fn daemon_address(&self) -> String {
         self.inner.transport.describe()

@@ -11,6 +11,8 @@ mod copy;
 mod images;
 mod io;
 mod networks;
+#[cfg(feature = "plugins")]
+mod plugin;
 mod run;
 mod swarm;
 mod system;
@@ -107,6 +109,10 @@ enum Command {
     /// Manage swarm secrets.
     #[command(subcommand)]
     Secret(swarm::SecretCommand),
+    /// Run and inspect wasm plugins.
+    #[cfg(feature = "plugins")]
+    #[command(subcommand)]
+    Plugin(plugin::PluginCommand),
 }
 
 /// Why a command failed: one or more messages, each printed as one line.
@@ -206,6 +212,8 @@ async fn dispatch(cli: Cli) -> Outcome {
         Command::Node(c) => done(swarm::node(&docker, json, c).await),
         Command::Service(c) => done(swarm::service(&docker, json, c).await),
         Command::Secret(c) => done(swarm::secret(&docker, json, c).await),
+        #[cfg(feature = "plugins")]
+        Command::Plugin(c) => plugin::run(&docker, json, c).await,
     }
 }
 
