@@ -31,6 +31,22 @@ pub enum Behaviour {
     ReplyThenStall(Vec<u8>),
     /// Accept and never answer.
     Silent,
+    /// Wait for the request, write these bytes without reading it, then close: the
+    /// unread request makes the close a reset (`ECONNRESET` once the bytes are read).
+    ReplyThenReset(Vec<u8>),
+    /// Read one request head, write the first `at_once` bytes, then the rest one byte
+    /// every `every` (a slow-loris daemon), then close.
+    Trickle {
+        /// The whole answer.
+        bytes: Vec<u8>,
+        /// How many bytes go out at once.
+        at_once: usize,
+        /// The pause before each later byte.
+        every: Duration,
+    },
+    /// Answer successive requests on one connection with these responses, in order
+    /// (keep-alive), then close.
+    Script(Vec<Vec<u8>>),
     /// The first connection gets the first behaviour, later ones the second.
     FirstThen(Box<Behaviour>, Box<Behaviour>),
 }
@@ -122,22 +138,79 @@ async fn serve(mut conn: UnixStream, behaviour: Behaviour, heads: Arc<Mutex<Vec<
             tokio::time::sleep(Duration::from_secs(3600)).await;
             drop(conn);
         }
+        Behaviour::ReplyThenReset(bytes) => {
+            if conn.readable().await.is_err() {
+                return;
+            }
+            // Let the rest of the request arrive: it stays unread.
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            let _ = conn.write_all(&bytes).await;
+            drop(conn);
+        }
+        Behaviour::Trickle {
+            bytes,
+            at_once,
+            every,
+        } => {
+            read_head(&mut conn, &heads).await;
+            let at_once = at_once.min(bytes.len());
+            let _ = conn.write_all(&bytes[..at_once]).await;
+            for b in &bytes[at_once..] {
+                tokio::time::sleep(every).await;
+                if conn.write_all(&[*b]).await.is_err() {
+                    return;
+                }
+            }
+            let _ = conn.shutdown().await;
+        }
+        Behaviour::Script(answers) => {
+            for answer in answers {
+                if !read_head(&mut conn, &heads).await {
+                    return;
+                }
+                if conn.write_all(&answer).await.is_err() {
+                    return;
+                }
+            }
+            let _ = conn.shutdown().await;
+        }
         Behaviour::FirstThen(..) => unreachable!("resolved at accept"),
     }
 }
 
-async fn read_head(conn: &mut UnixStream, heads: &Mutex<Vec<String>>) {
+/// Reads one request: its head and a `Content-Length` body (so that closing the
+/// connection afterwards leaves nothing unread, which would turn the close into a
+/// reset). False when the connection ended first.
+async fn read_head(conn: &mut UnixStream, heads: &Mutex<Vec<String>>) -> bool {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
-    while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+    let end = loop {
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
         match conn.read(&mut chunk).await {
-            Ok(0) | Err(_) => return,
+            Ok(0) | Err(_) => return false,
             Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+    };
+    let head = String::from_utf8_lossy(&buf[..end]).into_owned();
+    let body_len = head
+        .lines()
+        .filter_map(|l| l.split_once(':'))
+        .find(|(k, _)| k.trim().eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.trim().parse::<usize>().ok())
+        .unwrap_or(0);
+    let mut have = buf.len() - end;
+    while have < body_len {
+        match conn.read(&mut chunk).await {
+            Ok(0) | Err(_) => return false,
+            Ok(n) => have += n,
         }
     }
     if let Ok(mut h) = heads.lock() {
-        h.push(String::from_utf8_lossy(&buf).into_owned());
+        h.push(head);
     }
+    true
 }
 
 /// A temporary directory removed on drop.
@@ -157,4 +230,79 @@ impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
     }
+}
+
+/// A captured response split into its head (status line and headers, without the
+/// blank line) and its body, de-chunked when it was sent chunked.
+pub fn split_capture(raw: &[u8]) -> (String, Vec<u8>) {
+    let end = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a captured response has a head");
+    let head = String::from_utf8_lossy(&raw[..end]).into_owned();
+    let rest = &raw[end + 4..];
+    let chunked = head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked");
+    let body = if chunked {
+        dechunk(rest)
+    } else {
+        rest.to_vec()
+    };
+    (head, body)
+}
+
+fn dechunk(mut rest: &[u8]) -> Vec<u8> {
+    let mut body = Vec::new();
+    while let Some(i) = rest.windows(2).position(|w| w == b"\r\n") {
+        let size = std::str::from_utf8(&rest[..i])
+            .ok()
+            .and_then(|l| usize::from_str_radix(l.split(';').next().unwrap_or("").trim(), 16).ok())
+            .expect("a chunk size line");
+        if size == 0 {
+            break;
+        }
+        let data = &rest[i + 2..];
+        body.extend_from_slice(&data[..size.min(data.len())]);
+        rest = data.get(size + 2..).unwrap_or_default();
+    }
+    body
+}
+
+/// `head` without its framing headers, plus `Content-Length: content_length`, then
+/// `body` (the length may deliberately disagree with the body).
+pub fn sized_response(head: &str, body: &[u8], content_length: usize) -> Vec<u8> {
+    let mut out = framing_free(head);
+    out.extend_from_slice(format!("Content-Length: {content_length}\r\n\r\n").as_bytes());
+    out.extend_from_slice(body);
+    out
+}
+
+/// `head` without its framing headers, plus `Transfer-Encoding: chunked`, then `body`
+/// in chunks of `chunk` bytes and the terminating empty chunk.
+pub fn chunked_response(head: &str, body: &[u8], chunk: usize) -> Vec<u8> {
+    let mut out = framing_free(head);
+    out.extend_from_slice(b"Transfer-Encoding: chunked\r\n\r\n");
+    for piece in body.chunks(chunk.max(1)) {
+        out.extend_from_slice(format!("{:x}\r\n", piece.len()).as_bytes());
+        out.extend_from_slice(piece);
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(b"0\r\n\r\n");
+    out
+}
+
+fn framing_free(head: &str) -> Vec<u8> {
+    let mut out = Vec::new();
+    for line in head.split("\r\n") {
+        let name = line.split(':').next().unwrap_or("").trim();
+        if name.eq_ignore_ascii_case("transfer-encoding")
+            || name.eq_ignore_ascii_case("content-length")
+        {
+            continue;
+        }
+        out.extend_from_slice(line.as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
+    out
 }

@@ -130,7 +130,7 @@ impl JsonStreamDecoder {
             return self.incomplete(eof);
         };
         if end > self.max_value {
-            return Err(self.fail(too_large(end, self.max_value)));
+            return Err(self.oversized(end));
         }
         let bytes = self.buf.split_to(end);
         self.scan = Scan::default();
@@ -148,16 +148,38 @@ impl JsonStreamDecoder {
         }
     }
 
+    /// The value at the front is longer than the cap: a [`Error::Protocol`], unless its
+    /// first `max_value` bytes are already malformed JSON — then [`Error::Decode`], as
+    /// when the value arrives in pieces and an earlier check catches the malformation
+    /// before the cap is reached. The error does not depend on how the input was split.
+    fn oversized(&mut self, len: usize) -> Error {
+        let head = &self.buf[..self.max_value.min(self.buf.len())];
+        let mut values = serde_json::Deserializer::from_slice(head).into_iter::<IgnoredAny>();
+        if let Some(Err(e)) = values.next()
+            && !e.is_eof()
+            && !cut_short(head)
+        {
+            let e = malformed(&e, &self.buf);
+            return self.fail(e);
+        }
+        let e = too_large(len, self.max_value);
+        self.fail(e)
+    }
+
     /// The value at the front has no end yet.
     fn incomplete(&mut self, eof: bool) -> Result<Option<Value>> {
         let pending = self.buf.len();
         if pending > self.max_value {
-            return Err(self.fail(too_large(pending, self.max_value)));
+            return Err(self.oversized(pending));
         }
         // The scan only finds where a value ends; serde says whether what is there so
         // far is valid JSON. Asking only when the value has doubled keeps a large value
         // arriving in small pieces linear while garbage is still caught early.
-        if eof || pending >= self.scan.probed_len.saturating_mul(2) {
+        // Only objects, arrays and strings are checked early: a bare number or literal
+        // is short (it ends at the next delimiter) and is parsed whole then; checked
+        // unfinished, `2.` or `-` would look malformed.
+        let nested = matches!(self.buf.first(), Some(b'{' | b'[' | b'"'));
+        if nested && (eof || pending >= self.scan.probed_len.saturating_mul(2)) {
             self.scan.probed_len = pending;
             #[cfg(test)]
             {
@@ -167,6 +189,7 @@ impl JsonStreamDecoder {
                 serde_json::Deserializer::from_slice(&self.buf).into_iter::<IgnoredAny>();
             if let Some(Err(e)) = values.next()
                 && !e.is_eof()
+                && !cut_short(&self.buf)
             {
                 return Err(self.fail(malformed(&e, &self.buf)));
             }
@@ -266,6 +289,19 @@ impl Scan {
         self.pos = bytes.len();
         None
     }
+}
+
+/// True when `bytes` is the valid beginning of a JSON value. Asked only after the
+/// fast check (serde skipping the value as `IgnoredAny`) failed: that path reads EOF
+/// right after the `-`, `.` or `e` of a number as an invalid number, where parsing the
+/// value says, correctly, that it was cut short.
+fn cut_short(bytes: &[u8]) -> bool {
+    matches!(
+        serde_json::Deserializer::from_slice(bytes)
+            .into_iter::<Value>()
+            .next(),
+        Some(Err(e)) if e.is_eof()
+    )
 }
 
 fn is_whitespace(b: u8) -> bool {
@@ -587,5 +623,63 @@ mod tests {
         };
         assert_eq!(v["list"].as_array().map(Vec::len), Some(20_001));
         assert_eq!(v["list"][7], json!({"n": 7, "s": "a\"b{"}));
+    }
+
+    /// Found by the `json_lines` fuzz target: a value both malformed (a raw control
+    /// byte inside a string) and longer than the cap was a `Protocol` error when pushed
+    /// whole but a `Decode` error when pushed byte by byte.
+    #[test]
+    fn malformed_oversized_value_is_the_same_error_however_split() {
+        let mut body = br#"{"status":"Downloading","progre"#.to_vec();
+        body.extend_from_slice(&[0; 70]);
+        body.extend_from_slice(br#"Detail":{}}"#);
+        let whole = {
+            let mut d = JsonStreamDecoder::with_max_value(100);
+            d.push(&body);
+            d.next()
+        };
+        let bytewise = {
+            let mut d = JsonStreamDecoder::with_max_value(100);
+            let mut r = Ok(None);
+            for b in &body {
+                d.push(std::slice::from_ref(b));
+                r = d.next();
+                if r.is_err() {
+                    break;
+                }
+            }
+            r
+        };
+        assert!(matches!(whole, Err(Error::Decode(_))), "{whole:?}");
+        assert!(matches!(bytewise, Err(Error::Decode(_))), "{bytewise:?}");
+        // Well-formed but too long stays a Protocol error.
+        let mut d = JsonStreamDecoder::with_max_value(10);
+        d.push(br#"{"status":"Downloading"}"#);
+        assert!(matches!(d.next(), Err(Error::Protocol(_))));
+    }
+
+    /// Found by the `json_lines` fuzz target: a number split right after its sign
+    /// (`-` now, `2` in the next push) was a `Decode` error, because serde_json's
+    /// skip-a-value path reads EOF after `-`, `.` or `e` as an invalid number.
+    #[test]
+    fn numbers_split_after_sign_point_or_exponent_are_incomplete_not_malformed() {
+        for (first, rest) in [
+            ("-", "2 "),
+            ("2.", "7\"x\""),
+            ("{\"a\":-", "1}"),
+            ("[1.", "5]"),
+            ("{\"a\":1e", "3}"),
+            ("[1.5e+", "2]"),
+        ] {
+            let mut d = JsonStreamDecoder::new();
+            d.push(first.as_bytes());
+            assert_eq!(d.next(), Ok(None), "{first:?} is a valid beginning");
+            d.push(rest.as_bytes());
+            let v = d.next();
+            assert!(matches!(v, Ok(Some(_))), "{first:?}{rest:?}: {v:?}");
+        }
+        let mut d = JsonStreamDecoder::new();
+        d.push(b"{\"a\":-x");
+        assert!(matches!(d.next(), Err(Error::Decode(_))), "still malformed");
     }
 }

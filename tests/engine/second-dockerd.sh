@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# A second, plain dockerd on its own unix socket, for tests that kill and restart a
+# daemon while berth streams from it (tests/tests/daemon_faults.rs). The shared daemon on
+# /var/run/docker.sock is never touched. Modelled on tls-dockerd.sh.
+#
+# Usage:
+#   tests/engine/second-dockerd.sh DIR          start dockerd on unix://DIR/docker.sock (if not
+#                                               running), wait until it answers, and load the
+#                                               test image busybox:berth-test into it
+#   tests/engine/second-dockerd.sh stop DIR     SIGTERM, wait for it to exit
+#   tests/engine/second-dockerd.sh kill DIR     SIGKILL, wait for it to exit
+#
+# Files in DIR: docker.sock pid dockerd.log data/ exec/
+# Prints nothing on success; on failure the reason (and the daemon's log) on stderr.
+set -euo pipefail
+
+die() { printf 'second-dockerd: error: %s\n' "$*" >&2; exit 1; }
+
+usage() {
+  sed -n '6,11p' "$0" | sed 's/^# \{0,1\}//' >&2
+  exit 2
+}
+
+ping_ok() {
+  [ "$(curl -s --max-time 3 --unix-socket "$1/docker.sock" http://localhost/_ping 2>/dev/null)" = OK ]
+}
+
+running_pid() {
+  local d=$1 pid
+  [ -f "$d/pid" ] || return 1
+  pid=$(cat "$d/pid")
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
+  printf '%s\n' "$pid"
+}
+
+start() {
+  local d=$1
+  [ "$(id -u)" = 0 ] || die "starting dockerd needs root"
+  command -v dockerd >/dev/null 2>&1 || die "dockerd is not installed (tests/engine/provision.sh installs it)"
+  command -v curl >/dev/null 2>&1 || die "curl is needed (apt-get install curl)"
+  mkdir -p "$d"
+  d=$(cd "$d" && pwd)
+  [ ${#d} -lt 90 ] || die "DIR $d is too long for a unix socket path"
+  if running_pid "$d" >/dev/null && ping_ok "$d"; then
+    load_image "$d"
+    return 0
+  fi
+  # A killed daemon leaves its pidfile and socket behind, and dockerd will not start
+  # over a pidfile it did not write.
+  rm -f "$d/pid" "$d/docker.sock"
+  mkdir -p "$d/data" "$d/exec"
+  # Its own bridge: with --bridge=none dockerd deletes the default `docker0`, which the
+  # main daemon's containers need (it shares this network namespace).
+  if ! ip link show berth-2nd0 >/dev/null 2>&1; then
+    ip link add berth-2nd0 type bridge
+    ip addr add 10.251.0.1/24 dev berth-2nd0
+    ip link set berth-2nd0 up
+  fi
+  # Own containerd namespaces, so it never sees the main daemon's containers; a short
+  # shutdown timeout so a graceful stop does not wait 15 s per container.
+  nohup dockerd --data-root "$d/data" --exec-root "$d/exec" --pidfile "$d/pid" \
+    -H "unix://$d/docker.sock" --bridge=berth-2nd0 --iptables=false --ip-masq=false \
+    --shutdown-timeout 1 \
+    --containerd-namespace berth-2nd --containerd-plugins-namespace berth-2nd-plugins \
+    >>"$d/dockerd.log" 2>&1 </dev/null &
+  local launched=$!
+  for _ in $(seq 1 120); do
+    if ping_ok "$d"; then
+      load_image "$d"
+      return 0
+    fi
+    if ! kill -0 "$launched" 2>/dev/null; then
+      tail -n 30 "$d/dockerd.log" >&2 || true
+      die "dockerd exited; see $d/dockerd.log"
+    fi
+    sleep 0.5
+  done
+  tail -n 30 "$d/dockerd.log" >&2 || true
+  die "the second dockerd did not answer on unix://$d/docker.sock within 60 s"
+}
+
+# busybox:berth-test from the main daemon (its data root persists across restarts, so
+# this copies once).
+load_image() {
+  local d=$1
+  if docker -H "unix://$d/docker.sock" image inspect busybox:berth-test >/dev/null 2>&1; then
+    return 0
+  fi
+  docker image inspect busybox:berth-test >/dev/null 2>&1 ||
+    die "the main daemon has no busybox:berth-test (run tests/engine/provision.sh)"
+  docker save busybox:berth-test | docker -H "unix://$d/docker.sock" load >/dev/null ||
+    die "could not load busybox:berth-test into the second daemon"
+}
+
+# Sends SIGNAL and waits until the daemon is gone (and its pidfile with it).
+signal() {
+  local sig=$1 d=$2 pid
+  pid=$(running_pid "$d") || { rm -f "$d/pid"; return 0; }
+  kill "-$sig" "$pid"
+  for _ in $(seq 1 120); do
+    kill -0 "$pid" 2>/dev/null || { rm -f "$d/pid"; return 0; }
+    sleep 0.25
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+  rm -f "$d/pid"
+}
+
+case ${1:-} in
+  '' | -h | --help) usage ;;
+  stop) [ $# -eq 2 ] || usage; signal TERM "$2" ;;
+  kill) [ $# -eq 2 ] || usage; signal KILL "$2" ;;
+  *) [ $# -eq 1 ] || usage; start "$1" ;;
+esac
