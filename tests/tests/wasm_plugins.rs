@@ -418,6 +418,51 @@ async fn raw_requests_crafted_to_bypass_the_checks_are_denied() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quotas_on_live_containers_and_request_rate_are_enforced() {
+    let host = host().await;
+    let plugin = load(&host, HOSTILE).await;
+
+    // At most 2 live containers: the third create is refused before it leaves.
+    let (label, mut grant) = scope();
+    grant.merge_flag("max-containers", "2").expect("flag");
+    let (results, report) = attack(&host, &plugin, grant, &["create-many", "3", &label]).await;
+    let created = containers_with(&label);
+    for id in &created {
+        let _ = std::process::Command::new("docker")
+            .args(["rm", "-f", id])
+            .output();
+    }
+    assert_eq!(results.len(), 3, "{results:?}");
+    for r in &results[..2] {
+        assert_eq!(r["outcome"], "allowed", "{r}");
+        assert_eq!(r["status"], 201, "{r}");
+    }
+    assert_denied(&results[2..], &report, "quota-containers");
+    assert_eq!(
+        created.len(),
+        2,
+        "the daemon holds exactly the two allowed creates"
+    );
+
+    // 5 requests per second: a burst of 20 pings gets about 5 through, the rest refused.
+    let (label, mut grant) = scope();
+    grant
+        .merge_flag("max-requests-per-second", "5")
+        .expect("flag");
+    let (results, report) = attack(&host, &plugin, grant, &["ping-burst", "20", &label]).await;
+    assert_eq!(results.len(), 20);
+    let allowed = results.iter().filter(|r| r["outcome"] == "allowed").count();
+    assert!((5..20).contains(&allowed), "{allowed} of 20 pings allowed");
+    let refused: Vec<Value> = results
+        .iter()
+        .filter(|r| r["outcome"] != "allowed")
+        .cloned()
+        .collect();
+    assert_denied(&refused, &report, "quota-rps");
+    serves_others(&host).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_memory_bomb_is_stopped_at_its_cap() {
     let host = host().await;
     let plugin = load(&host, HOSTILE).await;

@@ -195,6 +195,17 @@ impl JsonStreamDecoder {
             }
         }
         if eof {
+            // The last word on an unfinished value: a full parse, which (unlike the quick
+            // check above) validates the UTF-8 of strings. A value that is malformed as
+            // far as it goes is a Decode error, as when it arrives in pieces and a check
+            // on a prefix catches it; only a well-formed but cut-off value is Protocol.
+            if let Some(Err(e)) = serde_json::Deserializer::from_slice(&self.buf)
+                .into_iter::<Value>()
+                .next()
+                && !e.is_eof()
+            {
+                return Err(self.fail(malformed(&e, &self.buf)));
+            }
             return Err(self.fail(Error::Protocol(format!(
                 "stream ended inside a JSON object: {pending} bytes of an unfinished value \
                  at EOF, starting {}",
@@ -623,6 +634,37 @@ mod tests {
         };
         assert_eq!(v["list"].as_array().map(Vec::len), Some(20_001));
         assert_eq!(v["list"][7], json!({"n": 7, "s": "a\"b{"}));
+    }
+
+    /// Found by the `json_lines` fuzz target (CI smoke): an unfinished object whose key
+    /// is invalid UTF-8 was Protocol ("ended inside a value") when pushed whole — the
+    /// quick check skips strings unvalidated — but Decode when a cut after `8e` made the
+    /// prefix check parse it fully.
+    #[test]
+    fn unfinished_value_with_invalid_utf8_is_the_same_error_however_split() {
+        let mut body = b"{\"".to_vec();
+        body.extend_from_slice(&[0xc4; 37]);
+        body.extend_from_slice(b"`a\":8e88");
+        let run = |chunks: &[&[u8]]| {
+            let mut d = JsonStreamDecoder::new();
+            for c in chunks {
+                d.push(c);
+                if let Err(e) = d.next() {
+                    return e;
+                }
+            }
+            match d.finish() {
+                Err(e) => e,
+                Ok(v) => panic!("expected an error, got {v:?}"),
+            }
+        };
+        let whole = run(&[&body]);
+        assert!(matches!(whole, Error::Decode(_)), "{whole:?}");
+        for cut in 1..body.len() {
+            let (a, b) = body.split_at(cut);
+            let split = run(&[a, b]);
+            assert!(matches!(split, Error::Decode(_)), "cut at {cut}: {split:?}");
+        }
     }
 
     /// Found by the `json_lines` fuzz target: a value both malformed (a raw control

@@ -7,7 +7,8 @@
 //!
 //! A few benign modes exercise the rest of the wire: `inspect-loop ID N` (the
 //! benchmark), `upload ID TEXT` (a chunked tar upload), `exec-cat ID TEXT` (an upgraded
-//! exec) and `list`.
+//! exec), `list`, and the quota probes `create-many N` (N labelled creates) and
+//! `ping-burst N` (N pings at once).
 
 wit_bindgen::generate!({ path: "../../../wit", world: "raw-plugin" });
 
@@ -64,6 +65,12 @@ impl exports::berth::engine::entry::Guest for Hostile {
                 "/containers/create",
                 &json!({"Image": IMAGE, "Cmd": ["true"]}).to_string(),
             )],
+            "create-many" => (0..count(param)?)
+                .map(|i| create(&format!("create {i}"), label, json!({})))
+                .collect(),
+            "ping-burst" => (0..count(param)?)
+                .map(|i| attempt(&format!("ping {i}"), "GET", "/_ping", ""))
+                .collect(),
             "outside-label" => outside_label(param),
             "list" => return list(),
             "pull" => vec![attempt(
@@ -87,6 +94,13 @@ impl exports::berth::engine::entry::Guest for Hostile {
         };
         Ok(Value::Array(results).to_string())
     }
+}
+
+/// A count argument (`create-many N`, `ping-burst N`).
+fn count(param: &str) -> Result<usize, String> {
+    param
+        .parse()
+        .map_err(|_| format!("expected a count, got {param:?}"))
 }
 
 /// `POST /containers/create` of a labelled container with `host_config`.
