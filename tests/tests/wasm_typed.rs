@@ -3,8 +3,10 @@
 //! one scenario per area through `PluginHost`, and the test checks what the plugin saw
 //! and the daemon's state with the native client.
 //!
-//! Swarm, services, secrets and configs are not covered here: they need a swarm, and
-//! this suite neither initialises nor leaves one (tests/tests/swarm.rs owns that).
+//! Swarm, nodes, services, tasks, secrets, configs and plugins run in one test
+//! (`swarm_areas_through_the_engine`): when the daemon is not in a swarm, the plugin
+//! initialises a single-node one and the test leaves it again; a swarm that was already
+//! there is left alone.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -601,4 +603,290 @@ async fn typed_registry_calls_pull_save_load_and_login() {
             .is_some_and(|e| e.starts_with("Err(ErrorCode::Unauthorized")),
         "a wrong password is refused: {v}"
     );
+}
+
+/// A grant for the swarm areas, scoped to `berth.scope=SCOPE`.
+fn swarm_grant(scope: &str) -> Grant {
+    Grant::from_toml(&format!(
+        r#"
+allow = ["swarm.*", "nodes.*", "services.*", "tasks.*", "secrets.*", "configs.*",
+         "plugins.list", "plugins.inspect"]
+images = ["127.0.0.1:5000/busybox"]
+[labels]
+"berth.scope" = "{scope}"
+[limits]
+deadline = "120s"
+"#
+    ))
+    .expect("grant")
+}
+
+/// Removes the service, secret and config named `name` (pass or fail), then, when the
+/// test initialised the swarm, force-leaves it and removes the `docker_gwbridge`
+/// network swarm mode leaves behind.
+struct SwarmCleanup {
+    scope: String,
+    name: String,
+    initialised: bool,
+}
+
+impl Drop for SwarmCleanup {
+    fn drop(&mut self) {
+        cli(&["service", "rm", &self.name]);
+        cli(&["secret", "rm", &self.name]);
+        cli(&["config", "rm", &self.name]);
+        if self.initialised {
+            cli(&["swarm", "leave", "--force"]);
+            cli(&["network", "rm", "docker_gwbridge"]);
+        }
+        // Task containers a forced leave left behind.
+        let filter = format!("label=berth.scope={}", self.scope);
+        for id in cli(&["ps", "-aq", "--filter", &filter]).split_whitespace() {
+            cli(&["rm", "-f", id]);
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn swarm_areas_through_the_engine() {
+    let docker = docker().await;
+    let (host, plugin) = typed_guest().await;
+    let scope = unique("typed-swarm");
+    let name = unique("typed-swarm");
+    let info = docker.info().await.expect("native info");
+    let state = info.attrs["Swarm"]["LocalNodeState"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let mut cleanup = SwarmCleanup {
+        scope: scope.clone(),
+        name: name.clone(),
+        initialised: false,
+    };
+    if state != "active" {
+        assert_eq!(state, "inactive", "the daemon's swarm state: {info:?}");
+        cleanup.initialised = true;
+        let v = run_with(&host, &plugin, swarm_grant(&scope), &["swarm-init"]).await;
+        let node = v["node_id"].as_str().expect("the new node's id");
+        let info = docker.info().await.expect("native info");
+        assert_eq!(info.attrs["Swarm"]["LocalNodeState"], "active");
+        assert_eq!(info.attrs["Swarm"]["NodeID"], node, "{v}");
+        assert_eq!(info.attrs["Swarm"]["NodeAddr"], "127.0.0.1");
+    }
+
+    let v = run_with(
+        &host,
+        &plugin,
+        swarm_grant(&scope),
+        &["swarm", &scope, &name],
+    )
+    .await;
+
+    // The swarm and its node, as the native client sees them.
+    let mut swarm = docker.swarm();
+    swarm.reload().await.expect("native swarm inspect");
+    assert_eq!(v["swarm"]["id"], swarm.id().expect("swarm id"), "{v}");
+    assert!(v["swarm"]["version"].as_u64().is_some_and(|n| n > 0), "{v}");
+    assert_eq!(v["swarm"]["has_worker_token"], true, "{v}");
+    assert_eq!(v["swarm"]["has_manager_token"], true, "{v}");
+    let node_id = info.attrs["Swarm"]["NodeID"].as_str().map(str::to_owned);
+    let node = docker
+        .nodes()
+        .get(v["node"]["id"].as_str().expect("node id"))
+        .await
+        .expect("native node inspect");
+    if let Some(id) = node_id.filter(|id| !id.is_empty()) {
+        assert_eq!(node.id(), id, "the swarm that was already there: {v}");
+    }
+    assert!(
+        v["nodes"]
+            .as_array()
+            .is_some_and(|n| n.contains(&json!(node.id()))),
+        "{v}"
+    );
+    assert_eq!(v["node"]["hostname"], node.hostname().expect("hostname"));
+    assert_eq!(v["node"]["role"], "manager", "{v}");
+    assert_eq!(v["node"]["availability"], "active", "{v}");
+    assert_eq!(v["node"]["state"], "ready", "{v}");
+    assert_eq!(v["node"]["version"], node.version().expect("node version"));
+
+    // The secret and the config.
+    let secret: Value = serde_json::from_str(&berth_tests::docker_cli(&[
+        "secret",
+        "inspect",
+        "--format",
+        "{{json .}}",
+        &name,
+    ]))
+    .expect("secret JSON");
+    assert_eq!(v["secret"]["id"], secret["ID"], "{v}");
+    assert_eq!(v["secret"]["name"], name.as_str());
+    assert_eq!(secret["Spec"]["Labels"]["berth.test"], "1");
+    assert_eq!(secret["Spec"]["Labels"]["berth.scope"], scope.as_str());
+    assert_eq!(v["secret"]["has_created_at"], true, "{v}");
+    assert_eq!(v["secrets_listed"], json!([secret["ID"]]), "{v}");
+    let config: Value = serde_json::from_str(&berth_tests::docker_cli(&[
+        "config",
+        "inspect",
+        "--format",
+        "{{json .}}",
+        &name,
+    ]))
+    .expect("config JSON");
+    assert_eq!(v["config"]["id"], config["ID"], "{v}");
+    assert_eq!(v["config"]["name"], name.as_str());
+    assert_eq!(v["config"]["data"], "typed-config-data", "{v}");
+    assert_eq!(config["Spec"]["Labels"]["berth.scope"], scope.as_str());
+    assert_eq!(v["configs_listed"], json!([config["ID"]]), "{v}");
+
+    // The service: created typed, then updated with a label, replicas, secret, config.
+    let service_id = v["service_id"].as_str().expect("service id").to_owned();
+    assert_eq!(v["created"]["id"], service_id.as_str());
+    assert_eq!(v["created"]["name"], name.as_str());
+    assert_eq!(v["created"]["replicas"], 1, "{v}");
+    assert!(
+        v["created"]["image"]
+            .as_str()
+            .is_some_and(|i| i.starts_with("127.0.0.1:5000/busybox:berth-test")),
+        "{v}"
+    );
+    assert!(
+        v["stale_update"].as_str().is_some_and(
+            |e| e.starts_with("Err(ErrorCode::Server(") && e.contains("out of sequence")
+        ),
+        "an update with the old version is refused: {v}"
+    );
+    assert_eq!(v["updated"]["replicas"], 2, "{v}");
+    assert!(
+        v["updated"]["version"].as_u64() > v["created"]["version"].as_u64(),
+        "{v}"
+    );
+    assert_eq!(v["services_listed"], json!([service_id]), "{v}");
+    let service = docker
+        .services()
+        .get(&service_id)
+        .await
+        .expect("native service inspect");
+    let spec = service.spec();
+    assert_eq!(spec["Name"], name.as_str());
+    assert_eq!(spec["Labels"]["berth.test"], "1");
+    assert_eq!(spec["Labels"]["berth.scope"], scope.as_str());
+    assert_eq!(spec["Labels"]["typed.updated"], "yes");
+    assert_eq!(spec["Mode"]["Replicated"]["Replicas"], 2);
+    let cs = &spec["TaskTemplate"]["ContainerSpec"];
+    assert_eq!(cs["Command"], json!(["sh", "-c"]));
+    assert_eq!(cs["Env"], json!(["TYPED_SVC=yes"]));
+    assert_eq!(cs["Dir"], "/tmp");
+    assert_eq!(cs["Labels"]["berth.scope"], scope.as_str());
+    assert_eq!(cs["Secrets"][0]["SecretID"], secret["ID"], "{spec}");
+    assert_eq!(cs["Configs"][0]["ConfigID"], config["ID"], "{spec}");
+    assert_eq!(service.version(), v["updated"]["version"].as_u64());
+
+    // Its tasks, as the plugin listed them and natively.
+    let native_tasks = docker
+        .tasks()
+        .list(&berth::core::request::Filters::new().with("service", service_id.as_str()))
+        .await
+        .expect("native task list");
+    let plugin_tasks = v["tasks"].as_array().expect("tasks");
+    assert!(!plugin_tasks.is_empty(), "the service has tasks: {v}");
+    for t in plugin_tasks {
+        assert_eq!(t["service_id"], service_id.as_str(), "{v}");
+        assert!(
+            native_tasks.iter().any(|n| n.attrs["ID"] == t["id"]),
+            "task {t} natively: {native_tasks:?}"
+        );
+    }
+    assert_eq!(v["task"]["id"], plugin_tasks[0]["id"], "{v}");
+    assert_eq!(v["task"]["service_id"], service_id.as_str(), "{v}");
+
+    // The service's logs, once a task has started and written its line.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let l = run_with(
+            &host,
+            &plugin,
+            swarm_grant(&scope),
+            &["service-logs", &service_id],
+        )
+        .await;
+        if l["stdout"]
+            .as_str()
+            .is_some_and(|o| o.contains("typed-service-out"))
+        {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no service output within 60s: {l}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+
+    // Plugins: the list matches the daemon's; a missing one is not-found.
+    let plugins = berth_tests::docker_cli(&["plugin", "ls", "--format", "{{.Name}}"]);
+    let native_plugins: Vec<String> = plugins.lines().map(str::to_owned).collect();
+    let listed: Vec<String> = v["plugins_listed"]
+        .as_array()
+        .expect("plugins")
+        .iter()
+        .filter_map(|p| p.as_str().map(|p| p.trim_end_matches(":latest").to_owned()))
+        .collect();
+    let native_plugins: Vec<String> = native_plugins
+        .iter()
+        .map(|p| p.trim_end_matches(":latest").to_owned())
+        .collect();
+    assert_eq!(listed, native_plugins, "{v}");
+    assert!(
+        v["missing_plugin"]
+            .as_str()
+            .is_some_and(|e| e.starts_with("Err(ErrorCode::NotFound(DaemonError { status: 404")),
+        "{v}"
+    );
+
+    // Removal through the engine.
+    let secret_id = secret["ID"].as_str().expect("secret id").to_owned();
+    let config_id = config["ID"].as_str().expect("config id").to_owned();
+    let r = run_with(
+        &host,
+        &plugin,
+        swarm_grant(&scope),
+        &["swarm-remove", &service_id, &secret_id, &config_id],
+    )
+    .await;
+    assert_eq!(r["removed"], json!([service_id, secret_id, config_id]));
+    assert!(
+        docker
+            .services()
+            .get(&service_id)
+            .await
+            .is_err_and(|e| e.is_not_found()),
+        "the service is gone"
+    );
+    assert!(
+        docker
+            .secrets()
+            .get(&secret_id)
+            .await
+            .is_err_and(|e| e.is_not_found()),
+        "the secret is gone"
+    );
+    let configs =
+        berth_tests::docker_cli(&["config", "ls", "-q", "--filter", &format!("name={name}")]);
+    assert_eq!(configs, "", "the config is gone");
+    // The swarm removes the task containers (labelled with the scope) of the service.
+    let filter = format!("label=berth.scope={scope}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let left = berth_tests::docker_cli(&["ps", "-aq", "--filter", &filter]);
+        if left.is_empty() {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "task containers still there after 60s: {left}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    drop(cleanup);
 }

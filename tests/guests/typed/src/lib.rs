@@ -20,6 +20,12 @@
 //!   tagged as / untagged from `busybox:TAG`.
 //! - `network SCOPE NAME CONTAINER` / `network-remove NAME CONTAINER`.
 //! - `volume SCOPE NAME` / `volume-remove NAME`.
+//! - `swarm-init`: initialises a single-node swarm advertising 127.0.0.1.
+//! - `swarm SCOPE NAME`: swarm and node inspect, a secret and a config named NAME, a
+//!   service named NAME (created typed, updated with the secret, the config, a label and
+//!   two replicas), its tasks, the plugin list and a missing plugin.
+//! - `service-logs ID`: the service's logs so far.
+//! - `swarm-remove SERVICE SECRET CONFIG`: removes them.
 
 wit_bindgen::generate!({ path: "../../../wit", world: "plugin" });
 
@@ -29,12 +35,16 @@ use berth::engine::containers::{
     WaitCondition,
 };
 use berth::engine::exec::{self, ExecSpec};
+use berth::engine::services::{self as svc, ServiceSpec};
+use berth::engine::swarm::{self, InitOptions};
 use berth::engine::types::ErrorCode;
-use berth::engine::{images, networks, system, volumes};
+use berth::engine::{configs, images, networks, plugins, secrets, system, volumes};
 use serde_json::{Value, json};
 
 /// The test image.
 const IMAGE: &str = "busybox:berth-test";
+/// The image of the swarm service: in the local registry, so the task's pull resolves.
+const SERVICE_IMAGE: &str = "127.0.0.1:5000/busybox:berth-test";
 /// The memory limit the container is created with.
 const MEMORY: i64 = 64 * 1024 * 1024;
 /// File content written with archive-put.
@@ -129,6 +139,35 @@ impl exports::berth::engine::entry::Guest for Typed {
                 let name = arg(&args, 1, "name")?;
                 call("volumes.remove", volumes::remove(&name, false))?;
                 json!({"removed": name})
+            }
+            "swarm-init" => {
+                let node = call(
+                    "swarm.init",
+                    swarm::init(&InitOptions {
+                        listen_addr: "127.0.0.1:2377".to_owned(),
+                        advertise_addr: Some("127.0.0.1".to_owned()),
+                        data_path_addr: None,
+                        force_new_cluster: false,
+                        spec: None,
+                    }),
+                )?;
+                json!({"node_id": node})
+            }
+            "swarm" => swarm_areas(&arg(&args, 1, "scope")?, &arg(&args, 2, "name")?)?,
+            "service-logs" => {
+                let id = arg(&args, 1, "service")?;
+                let logs = call("services.logs", svc::logs(&id, all_logs()))?;
+                let (stdout, stderr) = drain("services.logs", &logs)?;
+                json!({"stdout": stdout, "stderr": stderr})
+            }
+            "swarm-remove" => {
+                let service = arg(&args, 1, "service")?;
+                let secret = arg(&args, 2, "secret")?;
+                let config = arg(&args, 3, "config")?;
+                call("services.remove", svc::remove(&service))?;
+                call("secrets.remove", secrets::remove(&secret))?;
+                call("configs.remove", configs::remove(&config))?;
+                json!({"removed": [service, secret, config]})
             }
             other => return Err(format!("usage: unknown scenario {other:?}")),
         };
@@ -780,6 +819,108 @@ fn volume(scope: &str, name: &str) -> R<Value> {
                     "scope": info.scope, "labels": info.labels,
                     "has_created_at": info.created_at.is_some()},
         "listed": listed.iter().map(|v| v.name.clone()).collect::<Vec<_>>(),
+    }))
+}
+
+/// The swarm areas on a swarm the test made sure exists (see the module docs).
+fn swarm_areas(scope: &str, name: &str) -> R<Value> {
+    let info = call("swarm.inspect", swarm::inspect())?;
+    let nodes = call("swarm.list-nodes", swarm::list_nodes(&[]))?;
+    let node_id = nodes.first().map(|n| n.id.clone()).unwrap_or_default();
+    let node = call("swarm.inspect-node", swarm::inspect_node(&node_id))?;
+
+    let secret_id = call(
+        "secrets.create",
+        secrets::create(name, b"typed-secret-data", &labels(scope)),
+    )?;
+    let secret = call("secrets.inspect", secrets::inspect(&secret_id))?;
+    let secret_list = call("secrets.list", secrets::list_secrets(&scope_filter(scope)))?;
+    let config_id = call(
+        "configs.create",
+        configs::create(name, b"typed-config-data", &labels(scope)),
+    )?;
+    let config = call("configs.inspect", configs::inspect(&config_id))?;
+    let config_list = call("configs.list", configs::list_configs(&scope_filter(scope)))?;
+
+    let service_id = call(
+        "services.create",
+        svc::create(
+            &ServiceSpec {
+                name: name.to_owned(),
+                image: SERVICE_IMAGE.to_owned(),
+                command: Some(vec!["sh".to_owned(), "-c".to_owned()]),
+                args: Some(vec!["echo typed-service-out; sleep 300".to_owned()]),
+                env: vec!["TYPED_SVC=yes".to_owned()],
+                labels: labels(scope),
+                container_labels: labels(scope),
+                replicas: Some(1),
+                mounts: vec![],
+                networks: vec![],
+                ports: vec![],
+                user: None,
+                working_dir: Some("/tmp".to_owned()),
+            },
+            None,
+        ),
+    )?;
+    let created = call("services.inspect", svc::inspect(&service_id))?;
+    let mut spec = parse("services.inspect", &created.attrs)?["Spec"].clone();
+    spec["Labels"]["typed.updated"] = json!("yes");
+    spec["Mode"]["Replicated"]["Replicas"] = json!(2);
+    spec["TaskTemplate"]["ContainerSpec"]["Secrets"] = json!([{
+        "SecretID": secret_id, "SecretName": name,
+        "File": {"Name": "typed-secret", "UID": "0", "GID": "0", "Mode": 292}}]);
+    spec["TaskTemplate"]["ContainerSpec"]["Configs"] = json!([{
+        "ConfigID": config_id, "ConfigName": name,
+        "File": {"Name": "/typed-config", "UID": "0", "GID": "0", "Mode": 292}}]);
+    let warnings = call(
+        "services.update",
+        svc::update(&service_id, created.version, &spec.to_string(), None),
+    )?;
+    let stale = svc::update(&service_id, created.version, &spec.to_string(), None);
+    let updated = call("services.inspect", svc::inspect(&service_id))?;
+    let listed = call("services.list", svc::list_services(&scope_filter(scope)))?;
+    let tasks = call(
+        "services.list-tasks",
+        svc::list_tasks(&[("service".to_owned(), vec![service_id.clone()])]),
+    )?;
+    let task = match tasks.first() {
+        Some(t) => Some(call("services.inspect-task", svc::inspect_task(&t.id))?),
+        None => None,
+    };
+
+    let plugin_list = call("plugins.list", plugins::list_plugins(&[]))?;
+    let missing = plugins::inspect(&format!("berth-typed-missing-{name}:latest"));
+
+    Ok(json!({
+        "swarm": {"id": info.id, "version": info.version, "created_at": info.created_at,
+                  "has_worker_token": info.join_token_worker.starts_with("SWMTKN-"),
+                  "has_manager_token": info.join_token_manager.starts_with("SWMTKN-")},
+        "nodes": nodes.iter().map(|n| n.id.clone()).collect::<Vec<_>>(),
+        "node": {"id": node.id, "hostname": node.hostname, "role": node.role,
+                 "availability": node.availability, "state": node.state, "addr": node.addr,
+                 "version": node.version},
+        "secret": {"id": secret.id, "name": secret.name, "labels": secret.labels,
+                   "version": secret.version, "has_created_at": !secret.created_at.is_empty()},
+        "secrets_listed": secret_list.iter().map(|s| s.id.clone()).collect::<Vec<_>>(),
+        "config": {"id": config.id, "name": config.name, "labels": config.labels,
+                   "data": String::from_utf8_lossy(&config.data),
+                   "has_created_at": !config.created_at.is_empty()},
+        "configs_listed": config_list.iter().map(|c| c.id.clone()).collect::<Vec<_>>(),
+        "service_id": service_id,
+        "created": {"id": created.id, "name": created.name, "image": created.image,
+                    "replicas": created.replicas, "labels": created.labels,
+                    "version": created.version},
+        "warnings": warnings,
+        "stale_update": format!("{stale:?}"),
+        "updated": {"replicas": updated.replicas, "labels": updated.labels,
+                    "version": updated.version},
+        "services_listed": listed.iter().map(|s| s.id.clone()).collect::<Vec<_>>(),
+        "tasks": tasks.iter().map(|t| json!({"id": t.id, "service_id": t.service_id,
+                  "node_id": t.node_id, "desired_state": t.desired_state})).collect::<Vec<_>>(),
+        "task": task.map(|t| json!({"id": t.id, "service_id": t.service_id, "node_id": t.node_id})),
+        "plugins_listed": plugin_list.iter().map(|p| p.name.clone()).collect::<Vec<_>>(),
+        "missing_plugin": format!("{missing:?}"),
     }))
 }
 
