@@ -348,13 +348,33 @@ unsafe fn json_answer<E: berth_core::endpoint::Endpoint>(
     err: *mut *mut BerthError,
     endpoint: E,
 ) -> BerthResult {
+    // SAFETY: forwarded contract.
+    unsafe { json_call(client, out, "out", err, "answer", || Ok(endpoint)) }
+}
+
+/// The body of an entry point that answers with the daemon's JSON: checks the `out`
+/// slot (named `slot` in errors) and the client, runs the endpoint `build` makes from
+/// the call's other arguments (its failure is the call's), and writes the answer (`what`
+/// names it should it hold a NUL byte).
+///
+/// # Safety
+/// `client` NULL or live; `out` NULL or a writable slot; `err` NULL or writable.
+pub(crate) unsafe fn json_call<E: berth_core::endpoint::Endpoint>(
+    client: *const BerthClient,
+    out: *mut *mut c_char,
+    slot: &str,
+    err: *mut *mut BerthError,
+    what: &str,
+    build: impl FnOnce() -> Result<E, Fail>,
+) -> BerthResult {
     guard(err, || -> Res {
-        let out = need(out, "out")?;
+        let out = need(out, slot)?;
         // SAFETY: per the caller's contract.
         let c = unsafe { handle(client, "client") }?;
+        let endpoint = build()?;
         let body = c.block(c.docker.execute(&RawJson(endpoint)))?;
         // SAFETY: checked not NULL, writable per the contract.
-        unsafe { put_string(out, body, "answer") }
+        unsafe { put_string(out, body, what) }
     })
 }
 

@@ -19,11 +19,12 @@ use berth_core::request::{Filters, Query};
 use berth_host::{CallTimeout, Output};
 
 use crate::client::BerthClient;
+use crate::client::json_call;
 use crate::error::{BerthError, BerthResult, Fail};
 use crate::ffi::{
     Res, guard, handle, json_object, need, opt_json, opt_text, put, put_string, text, text_list,
 };
-use crate::raw::{Raw, RawJson, json_item};
+use crate::raw::{Raw, json_item};
 use crate::stream::{BerthStream, BerthUpload, Items, Kind, Watch};
 
 /// Logs/attach/exec flag: include stdout.
@@ -382,16 +383,12 @@ pub unsafe extern "C" fn berth_container_inspect(
     json: *mut *mut c_char,
     err: *mut *mut BerthError,
 ) -> BerthResult {
-    guard(err, || -> Res {
-        let json = need(json, "json")?;
-        // SAFETY: per this function's contract.
-        let c = unsafe { handle(client, "client") }?;
-        // SAFETY: per this function's contract.
-        let id = unsafe { text(id, "id") }?;
-        let body = c.block(c.docker.execute(&RawJson(ContainerInspect::new(id))))?;
-        // SAFETY: checked not NULL, writable per the contract.
-        unsafe { put_string(json, body, "inspect answer") }
-    })
+    // SAFETY: forwarded contract.
+    unsafe {
+        json_call(client, json, "json", err, "inspect answer", || {
+            Ok(ContainerInspect::new(text(id, "id")?))
+        })
+    }
 }
 
 /// `GET /containers/json`: summaries as an owned JSON array in `*json`. `all` includes
@@ -409,20 +406,16 @@ pub unsafe extern "C" fn berth_container_list(
     json: *mut *mut c_char,
     err: *mut *mut BerthError,
 ) -> BerthResult {
-    guard(err, || -> Res {
-        let json = need(json, "json")?;
-        // SAFETY: per this function's contract.
-        let c = unsafe { handle(client, "client") }?;
-        let list = ContainerList {
-            all,
-            // SAFETY: per this function's contract.
-            filters: unsafe { filters(filters_json) }?,
-            ..ContainerList::default()
-        };
-        let body = c.block(c.docker.execute(&RawJson(list)))?;
-        // SAFETY: checked not NULL, writable per the contract.
-        unsafe { put_string(json, body, "list answer") }
-    })
+    // SAFETY: forwarded contract.
+    unsafe {
+        json_call(client, json, "json", err, "list answer", || {
+            Ok(ContainerList {
+                all,
+                filters: filters(filters_json)?,
+                ..ContainerList::default()
+            })
+        })
+    }
 }
 
 /// `GET /containers/{id}/stats?stream=false`: one stats sample (Engine API
@@ -438,19 +431,15 @@ pub unsafe extern "C" fn berth_container_stats(
     json: *mut *mut c_char,
     err: *mut *mut BerthError,
 ) -> BerthResult {
-    guard(err, || -> Res {
-        let json = need(json, "json")?;
-        // SAFETY: per this function's contract.
-        let c = unsafe { handle(client, "client") }?;
-        // SAFETY: per this function's contract.
-        let id = unsafe { text(id, "id") }?.to_owned();
-        let body = c.block(c.docker.execute(&RawJson(ContainerStats {
-            id,
-            one_shot: false,
-        })))?;
-        // SAFETY: checked not NULL, writable per the contract.
-        unsafe { put_string(json, body, "stats answer") }
-    })
+    // SAFETY: forwarded contract.
+    unsafe {
+        json_call(client, json, "json", err, "stats answer", || {
+            Ok(ContainerStats {
+                id: text(id, "id")?.to_owned(),
+                one_shot: false,
+            })
+        })
+    }
 }
 
 /// `GET /containers/{id}/stats?stream=true`: a stream of `BERTH_STREAM_KIND_JSON`

@@ -13,6 +13,7 @@ use berth_host::transport::bytes_stream;
 use berth_host::{BuildContext, BuildOptions};
 
 use crate::client::BerthClient;
+use crate::client::json_call;
 use crate::containers::{data_items, filters, json_items};
 use crate::error::{BerthError, BerthResult, Fail};
 use crate::ffi::{
@@ -392,20 +393,16 @@ pub unsafe extern "C" fn berth_image_list(
     json: *mut *mut c_char,
     err: *mut *mut BerthError,
 ) -> BerthResult {
-    guard(err, || -> Res {
-        let json = need(json, "json")?;
-        // SAFETY: per this function's contract.
-        let c = unsafe { handle(client, "client") }?;
-        let list = ImageList {
-            all,
-            // SAFETY: per this function's contract.
-            filters: unsafe { filters(filters_json) }?,
-            ..ImageList::default()
-        };
-        let body = c.block(c.docker.execute(&RawJson(list)))?;
-        // SAFETY: checked not NULL, writable per the contract.
-        unsafe { put_string(json, body, "list answer") }
-    })
+    // SAFETY: forwarded contract.
+    unsafe {
+        json_call(client, json, "json", err, "list answer", || {
+            Ok(ImageList {
+                all,
+                filters: filters(filters_json)?,
+                ..ImageList::default()
+            })
+        })
+    }
 }
 
 /// `GET /images/{name}/json`: the inspect document (Engine `ImageInspect`) as owned
@@ -421,16 +418,14 @@ pub unsafe extern "C" fn berth_image_inspect(
     json: *mut *mut c_char,
     err: *mut *mut BerthError,
 ) -> BerthResult {
-    guard(err, || -> Res {
-        let json = need(json, "json")?;
-        // SAFETY: per this function's contract.
-        let c = unsafe { handle(client, "client") }?;
-        // SAFETY: per this function's contract.
-        let name = unsafe { text(name, "name") }?.to_owned();
-        let body = c.block(c.docker.execute(&RawJson(ImageInspectOp { name })))?;
-        // SAFETY: checked not NULL, writable per the contract.
-        unsafe { put_string(json, body, "inspect answer") }
-    })
+    // SAFETY: forwarded contract.
+    unsafe {
+        json_call(client, json, "json", err, "inspect answer", || {
+            Ok(ImageInspectOp {
+                name: text(name, "name")?.to_owned(),
+            })
+        })
+    }
 }
 
 /// `POST /images/{name}/tag`: tags `image` as `repo` (`tag` NULL = `latest`).
