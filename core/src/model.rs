@@ -338,6 +338,24 @@ impl<D: Decoder<Item = Value>, T: DeserializeOwned> Decoder for TypedDecoder<D, 
     }
 }
 
+/// A JSON value's type as messages name it: `"null"`, `"a boolean"`, `"a number"`,
+/// `"a string"`, `"an array"`, `"an object"`.
+///
+/// ```
+/// use berth_core::model::json_kind;
+/// assert_eq!(json_kind(&serde_json::json!([1])), "an array");
+/// ```
+pub fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
 /// The first bytes of a body, for error messages.
 pub(crate) fn excerpt(body: &[u8]) -> String {
     const MAX: usize = 120;

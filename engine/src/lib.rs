@@ -15,6 +15,7 @@
 use std::cell::RefCell;
 
 use berth_core::auth::{AuthConfig, encode_registry_auth};
+use berth_core::model::json_kind;
 use berth_core::request::Filters;
 use berth_core::{Error, Typed};
 use berth_guest::{Docker, RawJson, error_code_of};
@@ -106,19 +107,8 @@ fn parse_object(json: &str, what: &str) -> R<Map<String, Value>> {
         Value::Object(m) => Ok(m),
         other => Err(invalid(format!(
             "{what} must be a JSON object, got {}",
-            kind(&other)
+            json_kind(&other)
         ))),
-    }
-}
-
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 

@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 use super::helper::HelperQuery;
 use super::{AuthConfig, INDEX_NAME, INDEX_SERVER, decode_basic_auth, resolve_index_name};
 use crate::error::{Error, Result};
+use crate::model::json_kind;
 use crate::options::ProxyEnv;
 
 /// The docker CLI's configuration file, as far as a client needs it.
@@ -143,7 +144,7 @@ impl DockerConfig {
                     let auth = parse_entry(&registry, &entry)?.ok_or_else(|| {
                         invalid(&format!(
                             "auths[{registry:?}] must be an object, found {}",
-                            kind(&entry)
+                            json_kind(&entry)
                         ))
                     })?;
                     config.auths.insert(registry, auth);
@@ -166,7 +167,7 @@ impl DockerConfig {
             Some(other) => {
                 return Err(invalid(&format!(
                     "\"auths\" must be an object, found {}",
-                    kind(&other)
+                    json_kind(&other)
                 )));
             }
         }
@@ -287,7 +288,7 @@ fn parse_entry(registry: &str, entry: &Value) -> Result<Option<AuthConfig>> {
             Some(Value::String(s)) => Ok(Some(s.clone())),
             Some(other) => Err(invalid(&format!(
                 "auths[{registry:?}].{k} must be a string, found {}",
-                kind(other)
+                json_kind(other)
             ))),
         }
     };
@@ -326,7 +327,7 @@ fn take_string(map: &mut Map<String, Value>, key: &str) -> Result<Option<String>
         Some(Value::String(s)) => Ok(Some(s)),
         Some(other) => Err(invalid(&format!(
             "{key:?} must be a string, found {}",
-            kind(&other)
+            json_kind(&other)
         ))),
     }
 }
@@ -340,25 +341,14 @@ fn string_map(value: Value, what: &str) -> Result<BTreeMap<String, String>> {
                 Value::String(s) => Ok((k, s)),
                 other => Err(invalid(&format!(
                     "{what}[{k:?}] must be a string, found {}",
-                    kind(&other)
+                    json_kind(&other)
                 ))),
             })
             .collect(),
         other => Err(invalid(&format!(
             "{what:?} must be an object, found {}",
-            kind(&other)
+            json_kind(&other)
         ))),
-    }
-}
-
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 

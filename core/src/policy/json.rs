@@ -148,15 +148,3 @@ pub(crate) fn get<'v>(v: &'v Value, key: &str) -> Option<&'v Value> {
 pub(crate) fn field<'v>(v: &'v Value, key: &str) -> Option<&'v Value> {
     get(v, key).filter(|x| !x.is_null())
 }
-
-/// A short description of a JSON value's type for messages.
-pub(crate) fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}

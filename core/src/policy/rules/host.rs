@@ -5,9 +5,10 @@ use serde_json::Value;
 
 use super::super::ObjectKind;
 use super::super::grant::{normalize_cap, path_within};
-use super::super::json::{field, kind};
+use super::super::json::field;
 use super::super::path::{normalize_host_path, truncate};
 use super::{Ctx, R, arr, bool_field, deny, is_volume_name, obj, str_field, str_list};
+use crate::model::json_kind;
 
 /// Sockets a bind must never reach unless the grant names the path exactly.
 const SOCKETS: &[&str] = &[
@@ -69,7 +70,7 @@ impl Ctx<'_> {
             let s = v.as_str().ok_or_else(|| {
                 deny(
                     "json-type",
-                    format!("{what}.{k} is {}, not a string", kind(v)),
+                    format!("{what}.{k} is {}, not a string", json_kind(v)),
                 )
             })?;
             match k.to_ascii_lowercase().as_str() {
@@ -250,7 +251,7 @@ impl Ctx<'_> {
         if !hc.is_object() {
             return Err(deny(
                 "json-type",
-                format!("{what} is {}, not an object", kind(hc)),
+                format!("{what} is {}, not an object", json_kind(hc)),
             ));
         }
         if bool_field(hc, "Privileged", what)? == Some(true) {

@@ -13,9 +13,10 @@ use serde_json::{Map, Value};
 
 use super::grant::Grant;
 use super::images::ImageRef;
-use super::json::{self, field, kind};
+use super::json::{self, field};
 use super::path::{Target, truncate};
 use super::{Denial, ObjectKind};
+use crate::model::json_kind;
 
 /// An object the request refers to, whose labels must be checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,7 +96,7 @@ impl Ctx<'_> {
             Some(v) => {
                 return Err(deny(
                     "json-type",
-                    format!("{what} is {}, not an object", kind(v)),
+                    format!("{what} is {}, not an object", json_kind(v)),
                 ));
             }
         };
@@ -152,7 +153,7 @@ impl Ctx<'_> {
                 Ok(v) => {
                     return Err(deny(
                         "json-type",
-                        format!("filters is {}, not an object", kind(&v)),
+                        format!("filters is {}, not an object", json_kind(&v)),
                     ));
                 }
                 Err(e) => {
@@ -181,7 +182,7 @@ impl Ctx<'_> {
                 if let Some(bad) = a.iter().find(|v| !v.is_string()) {
                     return Err(deny(
                         "json-type",
-                        format!("filters.label holds {}", kind(bad)),
+                        format!("filters.label holds {}", json_kind(bad)),
                     ));
                 }
                 a.extend(wanted.into_iter().map(Value::String));
@@ -192,7 +193,10 @@ impl Ctx<'_> {
                 }
             }
             Some(v) => {
-                return Err(deny("json-type", format!("filters.label is {}", kind(v))));
+                return Err(deny(
+                    "json-type",
+                    format!("filters.label is {}", json_kind(v)),
+                ));
             }
         }
         let text = Value::Object(filters).to_string();
@@ -211,13 +215,21 @@ fn is_volume_name(s: &str) -> bool {
 }
 
 fn obj<'v>(v: &'v Value, what: &str) -> Result<&'v Map<String, Value>, Denial> {
-    v.as_object()
-        .ok_or_else(|| deny("json-type", format!("{what} is {}, not an object", kind(v))))
+    v.as_object().ok_or_else(|| {
+        deny(
+            "json-type",
+            format!("{what} is {}, not an object", json_kind(v)),
+        )
+    })
 }
 
 fn arr<'v>(v: &'v Value, what: &str) -> Result<&'v Vec<Value>, Denial> {
-    v.as_array()
-        .ok_or_else(|| deny("json-type", format!("{what} is {}, not an array", kind(v))))
+    v.as_array().ok_or_else(|| {
+        deny(
+            "json-type",
+            format!("{what} is {}, not an array", json_kind(v)),
+        )
+    })
 }
 
 fn str_field<'v>(v: &'v Value, key: &str, what: &str) -> Result<Option<&'v str>, Denial> {
@@ -226,7 +238,7 @@ fn str_field<'v>(v: &'v Value, key: &str, what: &str) -> Result<Option<&'v str>,
         Some(Value::String(s)) => Ok(Some(s)),
         Some(x) => Err(deny(
             "json-type",
-            format!("{what}.{key} is {}, not a string", kind(x)),
+            format!("{what}.{key} is {}, not a string", json_kind(x)),
         )),
     }
 }
@@ -237,7 +249,7 @@ fn bool_field(v: &Value, key: &str, what: &str) -> Result<Option<bool>, Denial> 
         Some(Value::Bool(b)) => Ok(Some(*b)),
         Some(x) => Err(deny(
             "json-type",
-            format!("{what}.{key} is {}, not a boolean", kind(x)),
+            format!("{what}.{key} is {}, not a boolean", json_kind(x)),
         )),
     }
 }
@@ -254,14 +266,14 @@ fn str_list<'v>(v: Option<&'v Value>, what: &str) -> Result<Vec<&'v str>, Denial
                 x.as_str().ok_or_else(|| {
                     deny(
                         "json-type",
-                        format!("{what} holds {}, not strings", kind(x)),
+                        format!("{what} holds {}, not strings", json_kind(x)),
                     )
                 })
             })
             .collect(),
         Some(x) => Err(deny(
             "json-type",
-            format!("{what} is {}, not a list", kind(x)),
+            format!("{what} is {}, not a list", json_kind(x)),
         )),
     }
 }
