@@ -4,6 +4,7 @@
 # as root). Tests fail loudly — never skip — when no daemon answers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+tests/engine/tools.sh        # C toolchain, valgrind, Go, wasm32-wasip2, componentize-py
 tests/engine/provision.sh
 # Tests share one daemon; the real-daemon suites run their cases in parallel safely
 # (everything they create is uniquely named and labelled berth.test=1).
