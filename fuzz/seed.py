@@ -165,6 +165,35 @@ def main():
     ]:
         write("docker_config", doc)
 
+    # policy: grant files (mode 0), then requests under each grant (mode 1, grant byte,
+    # fields split at 0xFF: method index, path, body, lookup answers, observed answer).
+    grant_toml = open(os.path.join(HERE, "..", "core", "src", "policy", "grant.example.toml"), "rb").read()
+    write("policy", b"\x00\x00" + grant_toml)
+    write("policy", b"\x00\x01" + b'{"allow": ["containers.list"], "limits": {"memory": "64M"}}')
+    inspect = (b'{"Id":"' + b"a" * 64 + b'","Config":{"Labels":{"berth.test":"1"}},'
+               b'"HostConfig":{"AutoRemove":false}}')
+    creates = [
+        b'{"Image":"busybox:berth-test","Cmd":["true"],"Labels":{"berth.test":"1"}}',
+        b'{"Image":"busybox","Labels":{"berth.test":"1"},"HostConfig":{"Privileged":true}}',
+        b'{"Image":"busybox","Labels":{"berth.test":"1"},"hostconfig":{"privileged":true}}',
+        b'{"Image":"busybox","Labels":{"berth.test":"1"},"HostConfig":{"Binds":["/:/host"],'
+        b'"Mounts":[{"Type":"bind","Source":"/var/run/docker.sock","Target":"/s"}],'
+        b'"NetworkMode":"host","CapAdd":["ALL"],"Devices":[{"PathOnHost":"/dev/sda"}]}}',
+        b'{"Image":"busybox","Labels":{"berth.test":"1"},"Labels":{"berth.test":"0"}}',
+        b'{"Image":"busybox","Labels":{"berth.test":"1"},"HostConfig":{"Bind\xc5\xbf":["/:/h"]}}',
+    ]
+    for grant in range(3):
+        g = bytes([1, grant])
+        for body in creates:
+            write("policy", g + b"\x01\xff/v1.41/containers/create?name=x\xff" + body)
+        for path in [b"/v1.41/containers/json?all=1", b"/containers/abc/json",
+                     b"/v1.41/containers/abc/start", b"/V1.41/containers/%61bc/../abc/kill",
+                     b"/v1.41/containers/abc/exec", b"/v1.41/images/create?fromImage=evil.io/x",
+                     b"/_ping", b"/v1.41/networks/create", b"/v1.41/exec/e1/start"]:
+            method = b"\x00" if b"json" in path or b"ping" in path else b"\x01"
+            write("policy", g + method + b"\xff" + path + b"\xff{}\xff\x00\xc8\xff" + inspect
+                  + b"\xff\x00\xc8\xff" + inspect)
+
 
 if __name__ == "__main__":
     main()

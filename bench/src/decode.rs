@@ -9,8 +9,11 @@ use berth::core::endpoint::{Endpoint, Response};
 use berth::models::{ContainerInspectResponse, ContainerSummary};
 use serde::de::DeserializeOwned;
 
+use berth::core::stream::{Decoder, MuxDecoder};
+
+use crate::report::Report;
 use crate::stats::summarize;
-use crate::{Result, nanos, us};
+use crate::{Result, median_f64, nanos, us};
 
 /// p50 in ns of `n` runs of `f` (after `n / 10` unmeasured ones).
 fn p50<T, E: std::fmt::Display>(n: usize, mut f: impl FnMut() -> Result<T, E>) -> Result<u64> {
@@ -77,4 +80,107 @@ pub fn report(
         println!("{}", line::<_, Vec<ContainerSummary>>("list", &e, body, n)?);
     }
     Ok(())
+}
+
+/// Payload bytes per frame in the demux measure: the daemon copies container output in
+/// 32 KiB buffers, so its frames are at most that.
+const DEMUX_FRAME: usize = 32 << 10;
+/// Bytes per push: what one socket read hands the decoder.
+const DEMUX_CHUNK: usize = 64 << 10;
+/// Size of the multiplexed stream decoded per pass.
+const DEMUX_STREAM: usize = 256 << 20;
+/// Measured passes (median reported), after one unmeasured.
+const DEMUX_PASSES: usize = 5;
+/// The DESIGN.md target for the demultiplexer.
+const DEMUX_TARGET_GBPS: f64 = 5.0;
+
+/// A multiplexed stream of `total` payload bytes in `frame`-byte frames, alternating
+/// stdout and stderr.
+fn mux_stream(total: usize, frame: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(total + total / frame * 8 + 8);
+    let mut left = total;
+    let mut i = 0u8;
+    while left > 0 {
+        let n = left.min(frame);
+        out.push(1 + (i & 1));
+        out.extend_from_slice(&[0, 0, 0]);
+        out.extend_from_slice(&u32::try_from(n).unwrap_or(u32::MAX).to_be_bytes());
+        out.extend(std::iter::repeat_n(b'x', n));
+        left -= n;
+        i = i.wrapping_add(1);
+    }
+    out
+}
+
+/// One pass: `stream` pushed in `chunk`-byte pieces, every frame taken out; the payload
+/// bytes seen.
+fn demux_pass(stream: &[u8], chunk: usize) -> Result<usize> {
+    let mut d = MuxDecoder::new();
+    let mut payload = 0;
+    for piece in stream.chunks(chunk) {
+        d.push(piece);
+        while let Some(f) = d.next()? {
+            payload += black_box(f).data.len();
+        }
+    }
+    while let Some(f) = d.finish()? {
+        payload += f.data.len();
+    }
+    Ok(payload)
+}
+
+/// The multiplexed demuxer's throughput in process (GB/s of payload, 10^9 B/s).
+pub fn demux(report: &mut Report) -> Result<()> {
+    let stream = mux_stream(DEMUX_STREAM, DEMUX_FRAME);
+    println!();
+    println!(
+        "decode: multiplexed demux (berth_core::stream::MuxDecoder) of a {DEMUX_STREAM} byte \
+         payload in {DEMUX_FRAME} byte frames, pushed {DEMUX_CHUNK} bytes at a time, every \
+         frame taken; in process, no I/O; median of {DEMUX_PASSES} passes after 1"
+    );
+    let mut gbps = Vec::with_capacity(DEMUX_PASSES);
+    for pass in 0..=DEMUX_PASSES {
+        let t = Instant::now();
+        let n = demux_pass(&stream, DEMUX_CHUNK)?;
+        let secs = t.elapsed().as_secs_f64();
+        if n != DEMUX_STREAM {
+            return Err(format!("demux yielded {n} payload bytes of {DEMUX_STREAM}").into());
+        }
+        if pass > 0 {
+            gbps.push(n as f64 / secs / 1e9);
+        }
+    }
+    let g = median_f64(&gbps);
+    let lo = gbps.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = gbps.iter().copied().fold(0.0, f64::max);
+    println!("  {g:.2} GB/s (min {lo:.2}, max {hi:.2})");
+    println!(
+        "verdict decode   demux ≥ {DEMUX_TARGET_GBPS:.0} GB/s: {} ({g:.2} GB/s)",
+        if g >= DEMUX_TARGET_GBPS { "yes" } else { "no" }
+    );
+    report.row(
+        "multiplexed demux in process (32 KiB frames, 64 KiB pushes)",
+        "–",
+        format!("{g:.1} GB/s"),
+        format!("≥ {DEMUX_TARGET_GBPS:.0} GB/s"),
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demux_pass_sees_every_payload_byte() {
+        let stream = mux_stream(100_000, 4096);
+        // Pushes that split headers and payloads at odd places.
+        for chunk in [1, 7, 4103, 65536] {
+            assert_eq!(
+                demux_pass(&stream, chunk).ok(),
+                Some(100_000),
+                "chunk {chunk}"
+            );
+        }
+    }
 }

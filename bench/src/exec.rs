@@ -11,6 +11,7 @@ use tokio::runtime::Runtime;
 
 use crate::export::{GnuTime, gnu_time};
 use crate::raw::{RawClient, json_request, read_upgraded_to_eof};
+use crate::report::Report;
 use crate::{BOLLARD_LABEL, Result, cpu_secs, median_f64, secs_since};
 
 /// DESIGN.md: exec/logs streaming ≥ 97% of curl's throughput.
@@ -240,7 +241,7 @@ impl ExecBench<'_> {
         }
     }
 
-    pub fn run(&self) -> Result<()> {
+    pub fn run(&self, report: &mut Report) -> Result<()> {
         let curl_ok = Command::new("curl")
             .arg("--version")
             .output()
@@ -344,6 +345,23 @@ impl ExecBench<'_> {
         }
         if let (Some(b), Some(f)) = (at(Reader::Berth), reference) {
             let share = med[b] / med[f];
+            let others: Vec<String> = readers
+                .iter()
+                .enumerate()
+                .filter(|&(i, _)| i != b)
+                .map(|(i, r)| format!("{} {:.0} MB/s", r.label(), med[i]))
+                .collect();
+            report.row(
+                format!("exec stdout throughput, {} bytes", self.bytes),
+                others.join("; "),
+                format!(
+                    "{:.0} MB/s ({:.1}% of {})",
+                    med[b],
+                    share * 100.0,
+                    readers[f].label()
+                ),
+                format!("≥ {:.0}% of curl", TARGET_SHARE * 100.0),
+            );
             println!(
                 "verdict exec     berth ≥ {:.0}% of {}'s throughput: {} ({:.1}%, median of {})",
                 TARGET_SHARE * 100.0,

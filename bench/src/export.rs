@@ -12,6 +12,7 @@ use std::time::Instant;
 
 use futures_util::StreamExt;
 
+use crate::report::Report;
 use crate::{BOLLARD_LABEL, Result, cpu_secs, median_f64, parse_api, secs_since};
 
 /// DESIGN.md: save/export/build context of 1 GiB at < 32 MB RSS (taken as MiB of VmHWM).
@@ -206,7 +207,7 @@ impl ExportBench<'_> {
         }
     }
 
-    pub fn run(&self) -> Result<()> {
+    pub fn run(&self, report: &mut Report) -> Result<()> {
         let mut who = vec![Exporter::Berth, Exporter::Bollard, Exporter::DockerCli];
         if Command::new("curl")
             .arg("--version")
@@ -302,6 +303,26 @@ impl ExportBench<'_> {
         }
         if let Some(b) = at(Exporter::Berth) {
             let peak = runs[b].iter().filter_map(|r| r.hwm_kb).max().unwrap_or(0) as f64 / 1024.0;
+            let others: Vec<String> = who
+                .iter()
+                .enumerate()
+                .filter(|&(i, _)| i != b)
+                .map(|(i, e)| {
+                    let rss = runs[i].iter().filter_map(|r| r.hwm_kb).max();
+                    let rss =
+                        rss.map_or_else(String::new, |k| format!(", {:.1} MiB", k as f64 / 1024.0));
+                    format!("{} {:.0} MB/s{rss}", e.label(), med[i])
+                })
+                .collect();
+            report.row(
+                format!(
+                    "export, {} byte file: throughput, peak RSS",
+                    self.file_bytes
+                ),
+                others.join("; "),
+                format!("{:.0} MB/s, {peak:.1} MiB", med[b]),
+                format!("RSS < {TARGET_RSS_MIB:.0} MiB"),
+            );
             println!(
                 "verdict export   berth peak RSS < {TARGET_RSS_MIB:.0} MiB for a {} byte file: {} \
                  ({peak:.1} MiB, max of {})",

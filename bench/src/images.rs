@@ -18,6 +18,7 @@ use tokio::runtime::Runtime;
 
 use crate::export::{GnuTime, TARGET_RSS_MIB, field, gnu_time, vm_hwm_kb};
 use crate::fixture::{self, Cleanup, LABEL};
+use crate::report::Report;
 use crate::{Result, cpu_secs, median_f64, secs_since};
 
 /// The hidden subcommand of the child process.
@@ -96,7 +97,7 @@ struct Subjects {
 }
 
 impl ImagesBench<'_> {
-    pub fn run(&self) -> Result<()> {
+    pub fn run(&self, report: &mut Report) -> Result<()> {
         let pid = std::process::id();
         let dir = TempDir(std::env::temp_dir().join(format!("berth-bench-{pid}-images")));
         std::fs::create_dir_all(&dir.0)?;
@@ -128,7 +129,7 @@ impl ImagesBench<'_> {
         if let Some(bad) = saved.iter().find(|&&b| b != save_bytes || b < self.bytes) {
             return Err(format!("berth's saves read {saved:?} bytes ({bad}?)").into());
         }
-        self.report(&ops, &who, &runs, &s, save_bytes);
+        self.report(&ops, &who, &runs, &s, save_bytes, report);
         Ok(())
     }
 
@@ -327,6 +328,7 @@ impl ImagesBench<'_> {
         runs: &[Vec<Vec<Run>>],
         s: &Subjects,
         save_bytes: u64,
+        summary: &mut Report,
     ) {
         println!();
         println!(
@@ -420,6 +422,29 @@ impl ImagesBench<'_> {
                 Op::Save | Op::Load => format!("a {} byte image tar", s.tar_bytes),
                 Op::Build => format!("a {} byte build context", s.context_bytes),
             };
+            let bytes = match op {
+                Op::Save => save_bytes,
+                Op::Load => s.tar_bytes,
+                Op::Build => s.context_bytes,
+            };
+            let mbps = |r: &[Run]| {
+                bytes as f64 / median_f64(&r.iter().map(|x| x.secs).collect::<Vec<_>>()) / 1e6
+            };
+            let docker = who.iter().position(|&w| w == Who::DockerCli).map_or_else(
+                || "–".to_string(),
+                |d| {
+                    let rss = runs[o][d].iter().filter_map(|r| r.hwm_kb).max();
+                    let rss =
+                        rss.map_or_else(String::new, |k| format!(", {:.1} MiB", k as f64 / 1024.0));
+                    format!("docker CLI {:.0} MB/s{rss}", mbps(&runs[o][d]))
+                },
+            );
+            summary.row(
+                format!("image {} of {what}: throughput, peak RSS", op.name()),
+                docker,
+                format!("{:.0} MB/s, {peak:.1} MiB", mbps(&runs[o][b])),
+                format!("RSS < {TARGET_RSS_MIB:.0} MiB"),
+            );
             println!(
                 "verdict {:<8} berth peak RSS < {TARGET_RSS_MIB:.0} MiB for {what}: {} \
                  ({peak:.1} MiB, max of {})",

@@ -2,9 +2,11 @@
 //! run. See DESIGN.md → "Performance targets".
 //!
 //! Parts (`--parts`, default all): call latency (ping, version, info, container inspect
-//! and list), bursts of concurrent calls (1000 inspects), exec stdout throughput,
-//! export throughput with peak RSS, and image save/load/build-context throughput with
-//! peak RSS.
+//! and list) of every client — the raw floor, berth async and blocking, libberth through
+//! its C ABI, bollard and docker-py —, bursts of concurrent calls (1000 inspects), exec
+//! stdout throughput, export throughput with peak RSS, image save/load/build-context
+//! throughput with peak RSS, the wasm plugin host, and the stream decoders in process.
+//! The run ends with a Markdown summary (README's benchmark table).
 //!
 //! ```text
 //! cargo run -p berth-bench --release -- --iters 2000
@@ -16,8 +18,11 @@ mod exec;
 mod export;
 mod fixture;
 mod images;
+mod plugin;
 mod raw;
+mod report;
 mod stats;
+mod subprocess;
 
 use std::collections::HashSet;
 use std::error::Error as StdError;
@@ -41,8 +46,11 @@ use crate::exec::ExecBench;
 use crate::export::ExportBench;
 use crate::fixture::Cleanup;
 use crate::images::ImagesBench;
+use crate::plugin::PluginBench;
 use crate::raw::{AsyncRawClient, RawClient, get_request};
+use crate::report::Report;
 use crate::stats::{Summary, summarize};
+use crate::subprocess::Child;
 
 type BoxError = Box<dyn StdError + Send + Sync>;
 type Result<T, E = BoxError> = std::result::Result<T, E>;
@@ -103,6 +111,9 @@ struct Args {
     /// The operation of the concurrent bursts.
     #[arg(long, value_enum, default_value_t = Op::Inspect)]
     concurrency_op: Op,
+    /// Sequential inspects per run of the plugin part (native and plugin alike).
+    #[arg(long, default_value_t = 1000)]
+    plugin_calls: u32,
 }
 
 /// `1073741824`, `64M`, `1G`, `512K` (binary multiples).
@@ -134,6 +145,10 @@ enum Part {
     Export,
     /// Image save, load and build context (~1 GiB): berth vs docker CLI, with peak RSS.
     Images,
+    /// The wasm plugin host: load cold and cached, instantiation, 1000 inspects vs native.
+    Plugin,
+    /// The stream decoders in process, no I/O: multiplexed demux GB/s.
+    Decode,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -186,16 +201,25 @@ enum Client {
     Berth,
     /// berth on a multi_thread runtime, calls made from a spawned task.
     BerthMt,
+    /// berth's blocking client (`berth::blocking::Docker`).
+    Blocking,
+    /// libberth through its C ABI: a C program (capi/bench/inspect.c), in a child process.
+    CAbi,
     /// bollard on a current_thread runtime.
     Bollard,
+    /// docker-py's APIClient (bench/docker_py.py), in a child process.
+    DockerPy,
 }
 
-const CLIENTS: [Client; 5] = [
+const CLIENTS: [Client; 8] = [
     Client::Raw,
     Client::RawTokio,
     Client::Berth,
     Client::BerthMt,
+    Client::Blocking,
+    Client::CAbi,
     Client::Bollard,
+    Client::DockerPy,
 ];
 
 impl Client {
@@ -205,7 +229,10 @@ impl Client {
             Client::RawTokio => "raw tokio",
             Client::Berth => "berth",
             Client::BerthMt => "berth (mt)",
+            Client::Blocking => "blocking",
+            Client::CAbi => "C ABI",
             Client::Bollard => "bollard",
+            Client::DockerPy => "docker-py",
         }
     }
 
@@ -215,7 +242,10 @@ impl Client {
             Client::RawTokio => 1,
             Client::Berth => 2,
             Client::BerthMt => 3,
-            Client::Bollard => 4,
+            Client::Blocking => 4,
+            Client::CAbi => 5,
+            Client::Bollard => 6,
+            Client::DockerPy => 7,
         }
     }
 }
@@ -228,7 +258,13 @@ struct Bench {
     mt: Runtime,
     berth_ct: berth::Docker,
     berth_mt: berth::Docker,
+    blocking: berth::blocking::Docker,
     bollard: bollard::Docker,
+    /// The child-process clients that could be set up (C ABI, docker-py).
+    children: Vec<(Client, Child)>,
+    socket: PathBuf,
+    /// The daemon's API version (the children pin it).
+    api: String,
     /// Prepared raw requests, indexed like [`OPS`].
     requests: Vec<Vec<u8>>,
     /// Id of the running container that `inspect` reads ("" if none was made).
@@ -333,6 +369,37 @@ impl Bench {
                     .map_err(tagged(client, op))?
                     .map_err(tagged(client, op))?;
                 out.extend(v);
+                Ok(())
+            }
+            Client::Blocking => {
+                let d = &self.blocking;
+                let id = &*self.container;
+                let containers = d.containers();
+                let all = berth_list_all();
+                for _ in 0..n {
+                    let start = Instant::now();
+                    let r = match op {
+                        Op::Ping => d.ping().map(|_| ()),
+                        Op::Version => d.version().map(|_| ()),
+                        Op::Info => d.info().map(|_| ()),
+                        Op::Inspect => containers.get(id).map(|_| ()),
+                        Op::List => containers.list(&all).map(|_| ()),
+                    };
+                    let ns = nanos(start.elapsed());
+                    r.map_err(tagged(client, op))?;
+                    out.push(ns);
+                }
+                Ok(())
+            }
+            Client::CAbi | Client::DockerPy => {
+                let child = self
+                    .children
+                    .iter()
+                    .find(|(c, _)| *c == client)
+                    .map(|(_, child)| child)
+                    .ok_or_else(|| format!("{} was not set up", client.label()))?;
+                let samples = child.samples(&self.socket, &self.api, op, n, &self.container)?;
+                out.extend(samples);
                 Ok(())
             }
             Client::Bollard => {
@@ -533,29 +600,71 @@ fn run(args: Args) -> Result<()> {
         .into_iter()
         .filter(|o| args.ops.is_empty() || args.ops.contains(o))
         .collect();
-    let clients: Vec<Client> = CLIENTS
+    let mut clients: Vec<Client> = CLIENTS
         .into_iter()
         .filter(|c| args.clients.is_empty() || args.clients.contains(c))
         .collect();
+    // The child-process clients, when their toolchains are there; else a note says why not.
+    let mut children = Vec::new();
+    let mut notes = Vec::new();
+    let mut docker_py_version = None;
+    if part(Part::Latency) {
+        if clients.contains(&Client::CAbi) {
+            match subprocess::build_capi() {
+                Ok(exe) => children.push((Client::CAbi, Child::CAbi(exe))),
+                Err(e) => notes.push(format!("C ABI not measured: {e}")),
+            }
+        }
+        if clients.contains(&Client::DockerPy) {
+            match subprocess::docker_py() {
+                Ok((script, version)) => {
+                    docker_py_version = Some(version);
+                    children.push((Client::DockerPy, Child::DockerPy(script)));
+                }
+                Err(e) => notes.push(format!("docker-py not measured: {e}")),
+            }
+        }
+    }
+    clients.retain(|c| {
+        !matches!(c, Client::CAbi | Client::DockerPy) || children.iter().any(|(k, _)| k == c)
+    });
+    let blocking = berth::blocking::Docker::connect(&url)?;
 
     let workers = mt.metrics().num_workers();
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease")
         .map(|s| s.trim().to_string())
         .unwrap_or_else(|_| "?".into());
-    println!(
-        "machine: {cores} cores (available_parallelism), kernel {kernel}, daemon {} (API {}), \
-         {BOLLARD_LABEL}; socket {}",
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, m)| m.trim().to_string())
+        })
+        .unwrap_or_else(|| "?".into());
+    let machine = format!(
+        "machine: {cores} cores ({cpu}), kernel {kernel}, daemon {} (API {}), {BOLLARD_LABEL}, \
+         docker-py {}; socket {}",
         daemon.version,
         daemon.api,
+        docker_py_version.as_deref().unwrap_or("–"),
         socket.display()
     );
+    println!("{machine}");
+    for n in &notes {
+        println!("  {n}");
+    }
+    let mut report = Report::default();
+    report.machine(machine);
 
     // The containers: removed when `cleanup` drops (return, error, panic) or on ctrl-c.
     let cleanup = Cleanup::new(&socket, &daemon.api);
     let needs_container = (part(Part::Latency) && ops.iter().any(|o| o.needs_container()))
         || (part(Part::Concurrent) && args.concurrency_op.needs_container())
-        || part(Part::Exec);
+        || part(Part::Exec)
+        || part(Part::Plugin);
     let pid = std::process::id();
     let container: Arc<str> = if needs_container {
         let name = format!("berth-bench-{pid}");
@@ -585,13 +694,25 @@ fn run(args: Args) -> Result<()> {
         mt,
         berth_ct,
         berth_mt,
+        blocking,
         bollard,
+        children,
+        socket: socket.clone(),
+        api: daemon.api.clone(),
         requests,
         container,
     };
 
     if part(Part::Latency) {
-        latency(&mut bench, &args, &ops, &clients, &bollard_api, workers)?;
+        latency(
+            &mut bench,
+            &args,
+            &ops,
+            &clients,
+            &bollard_api,
+            workers,
+            &mut report,
+        )?;
     }
     if part(Part::Concurrent) {
         let target = (&url[..], socket_str, &bollard_api);
@@ -602,6 +723,7 @@ fn run(args: Args) -> Result<()> {
             args.concurrency,
             args.bursts,
             target,
+            &mut report,
         )?;
     }
     if part(Part::Exec) {
@@ -615,7 +737,7 @@ fn run(args: Args) -> Result<()> {
             berth: &bench.berth_ct,
             bollard: &bench.bollard,
         }
-        .run()?;
+        .run(&mut report)?;
     }
     if part(Part::Export) {
         let name = format!("berth-bench-{pid}-export");
@@ -641,7 +763,7 @@ fn run(args: Args) -> Result<()> {
             file_bytes: args.export_bytes,
             reps: args.stream_reps,
         }
-        .run()?;
+        .run(&mut report)?;
     }
     if part(Part::Images) {
         ImagesBench {
@@ -652,11 +774,25 @@ fn run(args: Args) -> Result<()> {
             bytes: args.image_bytes,
             reps: args.stream_reps,
         }
-        .run()?;
+        .run(&mut report)?;
+    }
+    if part(Part::Plugin) {
+        PluginBench {
+            rt: &bench.mt,
+            docker: &bench.berth_mt,
+            container: &bench.container,
+            calls: args.plugin_calls.max(1),
+            reps: 5,
+        }
+        .run(&mut report)?;
+    }
+    if part(Part::Decode) {
+        decode::demux(&mut report)?;
     }
     cleanup.remove_all();
     println!();
     println!("cleanup: removed the benchmark's containers and images (label berth.test=1)");
+    report.print();
     Ok(())
 }
 
@@ -668,6 +804,7 @@ fn latency(
     clients: &[Client],
     bollard_api: &bollard::ClientVersion,
     workers: usize,
+    report: &mut Report,
 ) -> Result<()> {
     // berth negotiates its API version on the first call; the warm-up absorbs that, the
     // connection set-ups and the allocator's first growth.
@@ -692,8 +829,14 @@ fn latency(
     );
     println!(
         "  berth (API {berth_api}) and {BOLLARD_LABEL} (API {}.{}) on tokio current_thread; \
-         berth (mt) = multi_thread runtime ({workers} workers), calls from a spawned task",
+         berth (mt) = multi_thread runtime ({workers} workers), calls from a spawned task; \
+         blocking = berth::blocking::Docker",
         bollard_api.major_version, bollard_api.minor_version
+    );
+    println!(
+        "  C ABI = libberth from C (capi/bench/inspect.c; the answer is the daemon's JSON, not \
+         parsed), docker-py = its APIClient (bench/docker_py.py; dicts): each a child process \
+         per round, connecting and making 20 unmeasured calls before its measured ones"
     );
     if ops.iter().any(|o| o.needs_container()) {
         println!(
@@ -735,6 +878,7 @@ fn latency(
         .map(|per_client| per_client.iter_mut().map(|s| summarize(s)).collect())
         .collect();
     print!("{}", table(&summaries, ops, clients));
+    report.latency(markdown_latency(&summaries, ops, clients));
     println!();
     let yes = |r: f64| if r <= TARGET_RATIO { "yes" } else { "no" };
     for &op in ops {
@@ -793,6 +937,35 @@ fn fmt_ratio(r: Option<f64>) -> String {
     r.map_or_else(|| "-".to_string(), |r| format!("{r:.2}x"))
 }
 
+/// The latency table in Markdown: p50 per (op, client), with the ratio to the floor.
+fn markdown_latency(summaries: &[Vec<Option<Summary>>], ops: &[Op], clients: &[Client]) -> String {
+    let mut out = String::from("| p50 (p99) µs, ratio of p50 to the raw floor |");
+    let mut rule = String::from("| --- |");
+    for c in clients {
+        let _ = write!(out, " {} |", c.label());
+        rule.push_str(" --- |");
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(out, "{rule}");
+    for &op in ops {
+        let s = &summaries[op_index(op)];
+        let _ = write!(out, "| {} |", op.name());
+        for &c in clients {
+            let cell = s[c.index()].map_or_else(
+                || "–".to_string(),
+                |x| {
+                    let r = ratio(Some(x), s[Client::Raw.index()])
+                        .map_or_else(String::new, |r| format!(" {r:.2}×"));
+                    format!("{:.0} ({:.0}){r}", us(x.p50), us(x.p99))
+                },
+            );
+            let _ = write!(out, " {cell} |");
+        }
+        let _ = writeln!(out);
+    }
+    out
+}
+
 fn table(summaries: &[Vec<Option<Summary>>], ops: &[Op], clients: &[Client]) -> String {
     let mut out = String::new();
     let _ = writeln!(
@@ -832,6 +1005,7 @@ fn concurrency(
     c: usize,
     bursts: usize,
     (url, socket, bollard_api): (&str, &str, &bollard::ClientVersion),
+    report: &mut Report,
 ) -> Result<()> {
     let (berth, bollard) = {
         let _rt = mt.enter();
@@ -925,6 +1099,16 @@ fn concurrency(
         results.push(w.p50);
     }
     if let [b, o] = results[..] {
+        report.row(
+            format!("{c} concurrent {}s, burst p50", op.name()),
+            format!("bollard {:.1} ms", o as f64 / 1e6),
+            format!(
+                "{:.1} ms ({:.2}× bollard)",
+                b as f64 / 1e6,
+                b as f64 / o as f64
+            ),
+            "< 1.00× bollard",
+        );
         println!(
             "verdict concurrent: berth faster than bollard: {} (burst p50 {:.2}× bollard's, \
              {bursts} bursts of {c})",

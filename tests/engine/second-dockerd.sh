@@ -48,6 +48,7 @@ start() {
   # A killed daemon leaves its pidfile and socket behind, and dockerd will not start
   # over a pidfile it did not write.
   rm -f "$d/pid" "$d/docker.sock"
+  stop_containerd "$d"
   mkdir -p "$d/data" "$d/exec"
   # Its own bridge: with --bridge=none dockerd deletes the default `docker0`, which the
   # main daemon's containers need (it shares this network namespace).
@@ -92,17 +93,38 @@ load_image() {
     die "could not load busybox:berth-test into the second daemon"
 }
 
-# Sends SIGNAL and waits until the daemon is gone (and its pidfile with it).
+# The daemon's own containerd (dockerd starts it and records its pid under the exec
+# root). It can outlive a SIGKILLed dockerd or still be shutting down when the next
+# dockerd starts; that one then finds it "still running", waits for it and gives up
+# ("timeout waiting for containerd to start", seen on a loaded machine). So it is stopped
+# with its daemon, and before every start.
+stop_containerd() {
+  local d=$1 pid
+  pid=$(cat "$d/exec/containerd/containerd.pid" 2>/dev/null) || return 0
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
+  # Only if that pid still is this daemon's containerd (pids are reused).
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "containerd --config $d/exec/" || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 1 40); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.25
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+}
+
+# Sends SIGNAL and waits until the daemon is gone (and its pidfile with it), then its
+# containerd.
 signal() {
   local sig=$1 d=$2 pid
-  pid=$(running_pid "$d") || { rm -f "$d/pid"; return 0; }
+  pid=$(running_pid "$d") || { rm -f "$d/pid"; stop_containerd "$d"; return 0; }
   kill "-$sig" "$pid"
   for _ in $(seq 1 120); do
-    kill -0 "$pid" 2>/dev/null || { rm -f "$d/pid"; return 0; }
+    kill -0 "$pid" 2>/dev/null || { rm -f "$d/pid"; stop_containerd "$d"; return 0; }
     sleep 0.25
   done
   kill -KILL "$pid" 2>/dev/null || true
   rm -f "$d/pid"
+  stop_containerd "$d"
 }
 
 case ${1:-} in

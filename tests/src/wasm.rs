@@ -19,7 +19,12 @@ pub fn workspace() -> PathBuf {
 /// Builds the wasm32-wasip2 component of workspace package `package` (release) and
 /// returns its path. Panics with what to install when the build fails.
 pub fn build_guest(package: &str) -> PathBuf {
-    // One nested build at a time per test process (cargo serialises across processes).
+    try_build_guest(package).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// [`build_guest`], with the failure as a message (what to install, cargo's output).
+pub fn try_build_guest(package: &str) -> Result<PathBuf, String> {
+    // One nested build at a time per process (cargo serialises across processes).
     static LOCK: Mutex<()> = Mutex::new(());
     let _guard = LOCK.lock().unwrap_or_else(PoisonError::into_inner);
     let root = workspace();
@@ -37,17 +42,20 @@ pub fn build_guest(package: &str) -> PathBuf {
             package,
         ])
         .output()
-        .expect("run cargo to build a wasm guest");
-    assert!(
-        out.status.success(),
-        "building the wasm guest {package} failed (needs the target: `rustup target add \
-         wasm32-wasip2`):\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .map_err(|e| format!("running cargo to build the wasm guest {package}: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "building the wasm guest {package} failed (needs the target: `rustup target add \
+             wasm32-wasip2`):\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
     let file = target
         .join("wasm32-wasip2")
         .join("release")
         .join(format!("{}.wasm", package.replace('-', "_")));
-    assert!(file.is_file(), "cargo built no {}", file.display());
-    file
+    if !file.is_file() {
+        return Err(format!("cargo built no {}", file.display()));
+    }
+    Ok(file)
 }
