@@ -9,7 +9,7 @@
 use std::fmt;
 use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
@@ -75,15 +75,40 @@ impl<T: DeserializeOwned> Typed<T> {
 /// The raw JSON of a response: a [`Value`] (through `Deref`), parsed from the bytes the
 /// daemon sent on first use, so answers whose raw JSON nobody reads cost one parse.
 pub struct Attrs {
-    raw: Option<Bytes>,
+    raw: Source,
     value: OnceLock<Value>,
+}
+
+/// Where an [`Attrs`] value comes from when first read.
+#[derive(Clone)]
+enum Source {
+    /// Already parsed (or edited): the `OnceLock` holds it.
+    None,
+    /// A whole JSON document that is known to be valid.
+    Json(Bytes),
+    /// Element `i` of a JSON array shared by the items of one list answer.
+    Element(Arc<SharedList>, usize),
+}
+
+/// The body of a list answer, parsed at most once for all its items.
+struct SharedList {
+    raw: Bytes,
+    value: OnceLock<Value>,
+}
+
+impl SharedList {
+    fn get(&self, i: usize) -> Option<&Value> {
+        self.value
+            .get_or_init(|| serde_json::from_slice(&self.raw).unwrap_or(Value::Null))
+            .get(i)
+    }
 }
 
 impl Attrs {
     /// Raw JSON known to parse (the typed view was just decoded from it).
     fn from_valid_json(raw: Bytes) -> Attrs {
         Attrs {
-            raw: Some(raw),
+            raw: Source::Json(raw),
             value: OnceLock::new(),
         }
     }
@@ -91,9 +116,10 @@ impl Attrs {
     /// The parsed JSON.
     pub fn value(&self) -> &Value {
         self.value.get_or_init(|| match &self.raw {
+            Source::Element(list, i) => list.get(*i).cloned().unwrap_or(Value::Null),
             // Cannot fail: the bytes were decoded as JSON before.
-            Some(raw) => serde_json::from_slice(raw).unwrap_or(Value::Null),
-            None => Value::Null,
+            Source::Json(raw) => serde_json::from_slice(raw).unwrap_or(Value::Null),
+            Source::None => Value::Null,
         })
     }
 
@@ -107,7 +133,7 @@ impl Attrs {
 impl From<Value> for Attrs {
     fn from(v: Value) -> Attrs {
         Attrs {
-            raw: None,
+            raw: Source::None,
             value: OnceLock::from(v),
         }
     }
@@ -123,7 +149,7 @@ impl Deref for Attrs {
 impl DerefMut for Attrs {
     fn deref_mut(&mut self) -> &mut Value {
         let _ = self.value();
-        self.raw = None;
+        self.raw = Source::None;
         self.value
             .get_mut()
             .unwrap_or_else(|| unreachable!("initialised just above"))
@@ -172,6 +198,23 @@ impl serde::Serialize for Attrs {
     }
 }
 
+impl<T> Typed<T> {
+    /// The object's id: `typed_id` (the typed view's `id`) when it has one, else the raw
+    /// JSON's `"Id"` (a field the lenient decode had to skip); `None` when empty or
+    /// absent. The typed view comes first because reading the raw JSON parses it.
+    pub fn object_id(&self, typed_id: Option<&str>) -> Option<String> {
+        typed_id
+            .filter(|id| !id.is_empty())
+            .or_else(|| {
+                self.attrs
+                    .get("Id")
+                    .and_then(Value::as_str)
+                    .filter(|id| !id.is_empty())
+            })
+            .map(str::to_owned)
+    }
+}
+
 impl<T> std::ops::Deref for Typed<T> {
     type Target = T;
     fn deref(&self) -> &T {
@@ -207,6 +250,26 @@ pub fn typed_with_default<T: DeserializeOwned>(
 /// A JSON array body as typed items; `null` (the daemon's "nothing") is empty. `what`
 /// names the operation in errors.
 pub fn typed_list<T: DeserializeOwned>(body: &[u8], what: &str) -> Result<Vec<Typed<T>>> {
+    // Fast path, as for one object: the typed views straight from the bytes, one parse;
+    // each element's raw JSON comes from one shared parse of the body when first read.
+    if let Ok(items) = serde_json::from_slice::<Vec<T>>(body) {
+        let list = Arc::new(SharedList {
+            raw: Bytes::copy_from_slice(body),
+            value: OnceLock::new(),
+        });
+        return Ok(items
+            .into_iter()
+            .enumerate()
+            .map(|(i, typed)| Typed {
+                attrs: Attrs {
+                    raw: Source::Element(Arc::clone(&list), i),
+                    value: OnceLock::new(),
+                },
+                typed,
+                unread: Vec::new(),
+            })
+            .collect());
+    }
     let value: Value = serde_json::from_slice(body)
         .map_err(|e| Error::Decode(format!("{what}: body is not JSON ({e}): {}", excerpt(body))))?;
     match value {
@@ -371,6 +434,38 @@ pub(crate) fn excerpt(body: &[u8]) -> String {
 mod tests {
     use super::*;
     use crate::models::{ContainerInspectResponse, EventMessage};
+
+    #[test]
+    fn list_items_keep_their_own_raw_json() {
+        use crate::models::ContainerSummary;
+        let body = br#"[{"Id":"a","Names":["/one"],"New":1},{"Id":"b","Labels":{"k":"v"}}]"#;
+        let items: Vec<Typed<ContainerSummary>> = typed_list(body, "list").expect("decodes");
+        assert_eq!(items.len(), 2);
+        assert_eq!(items[0].id.as_deref(), Some("a"));
+        assert_eq!(items[1].attrs["Labels"]["k"], "v");
+        assert_eq!(
+            items[0].attrs["New"], 1,
+            "fields the model lacks stay in attrs"
+        );
+        assert_eq!(
+            items[0].attrs,
+            serde_json::json!({"Id":"a","Names":["/one"],"New":1})
+        );
+        // Editing one item's attrs leaves the others alone.
+        let mut first = items[0].clone();
+        first.attrs["Id"] = "edited".into();
+        assert_eq!(first.attrs["Id"], "edited");
+        assert_eq!(items[0].attrs["Id"], "a");
+        assert_eq!(items[1].attrs["Id"], "b");
+        // The lenient path still takes lists the model cannot read whole, and null.
+        let odd = br#"[{"Id":"c","Created":"not a number"}]"#;
+        let items: Vec<Typed<ContainerSummary>> = typed_list(odd, "list").expect("lenient");
+        assert_eq!(items[0].id.as_deref(), Some("c"));
+        assert_eq!(items[0].unread, vec!["Created".to_string()]);
+        let none: Vec<Typed<ContainerSummary>> = typed_list(b"null", "list").expect("null");
+        assert!(none.is_empty());
+        assert!(typed_list::<ContainerSummary>(b"{}", "list").is_err());
+    }
 
     #[test]
     fn unknown_enum_inside_nested_object_is_skipped() {

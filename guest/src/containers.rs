@@ -16,7 +16,6 @@ use berth_core::options::ContainerOptions;
 use berth_core::request::Filters;
 use berth_core::stream::OutputDecoder;
 use berth_core::{Error, Result, Typed};
-use serde_json::Value;
 
 use crate::client::{Docker, Stream};
 
@@ -107,13 +106,9 @@ impl Container {
         docker: Docker,
         attrs: Typed<ContainerInspectResponse>,
     ) -> Result<Container> {
-        match attrs.attrs.get("Id").and_then(Value::as_str) {
-            Some(id) if !id.is_empty() => Ok(Container {
-                docker,
-                id: id.to_owned(),
-                attrs,
-            }),
-            _ => Err(Error::Decode("container inspect answer has no Id".into())),
+        match attrs.object_id(attrs.typed.id.as_deref()) {
+            Some(id) => Ok(Container { docker, id, attrs }),
+            None => Err(Error::Decode("container inspect answer has no Id".into())),
         }
     }
 

@@ -132,13 +132,10 @@ impl Container {
         docker: Docker,
         attrs: Typed<ContainerInspectResponse>,
     ) -> Result<Container> {
-        let id = match attrs.attrs.get("Id").and_then(Value::as_str) {
-            Some(id) if !id.is_empty() => id.to_owned(),
-            _ => {
-                return Err(
-                    berth_core::Error::Decode("container inspect answer has no Id".into()).into(),
-                );
-            }
+        let Some(id) = attrs.object_id(attrs.typed.id.as_deref()) else {
+            return Err(
+                berth_core::Error::Decode("container inspect answer has no Id".into()).into(),
+            );
         };
         Ok(Container { docker, id, attrs })
     }

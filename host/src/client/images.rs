@@ -239,13 +239,8 @@ pub struct Image {
 impl Image {
     /// An image object from an inspect answer.
     pub fn from_inspect(docker: Docker, attrs: Typed<ImageInspect>) -> Result<Image> {
-        let id = match attrs.attrs.get("Id").and_then(Value::as_str) {
-            Some(id) if !id.is_empty() => id.to_owned(),
-            _ => {
-                return Err(
-                    berth_core::Error::Decode("image inspect answer has no Id".into()).into(),
-                );
-            }
+        let Some(id) = attrs.object_id(attrs.typed.id.as_deref()) else {
+            return Err(berth_core::Error::Decode("image inspect answer has no Id".into()).into());
         };
         Ok(Image { docker, id, attrs })
     }

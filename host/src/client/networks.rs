@@ -10,7 +10,6 @@ use berth_core::api::networks::{
 use berth_core::model::Typed;
 use berth_core::models::{self, NetworkPruneResponse};
 use berth_core::request::Filters;
-use serde_json::Value;
 
 use super::Docker;
 use super::containers::Container;
@@ -114,13 +113,10 @@ pub struct Network {
 impl Network {
     /// A network object from an inspect (or list) answer.
     pub fn from_inspect(docker: Docker, attrs: Typed<models::NetworkInspect>) -> Result<Network> {
-        let id = match attrs.attrs.get("Id").and_then(Value::as_str) {
-            Some(id) if !id.is_empty() => id.to_owned(),
-            _ => {
-                return Err(
-                    berth_core::Error::Decode("network inspect answer has no Id".into()).into(),
-                );
-            }
+        let Some(id) = attrs.object_id(attrs.typed.id.as_deref()) else {
+            return Err(
+                berth_core::Error::Decode("network inspect answer has no Id".into()).into(),
+            );
         };
         Ok(Network { docker, id, attrs })
     }
