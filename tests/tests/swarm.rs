@@ -921,12 +921,22 @@ async fn published_ports_are_kept(ctx: &Ctx) {
         .create(&opts)
         .await
         .expect("service with published ports");
+    // The swarm allocator assigns the ports after the create returns: on a loaded machine
+    // the first inspects show the endpoint spec without them.
     let mut svc2 = svc.clone();
-    svc2.reload().await.expect("reload");
-    let ports = svc2.attrs().attrs["Endpoint"]["Ports"]
-        .as_array()
-        .expect("allocated ports")
-        .clone();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let ports = loop {
+        svc2.reload().await.expect("reload");
+        if let Some(p) = svc2.attrs().attrs["Endpoint"]["Ports"].as_array() {
+            break p.clone();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no ports allocated within 60 s: {}",
+            svc2.attrs().attrs["Endpoint"]
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
     let find = |target: u64| {
         ports
             .iter()
