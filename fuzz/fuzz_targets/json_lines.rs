@@ -48,14 +48,21 @@ fuzz_target!(|data: &[u8]| {
 /// array or string (these need no delimiter) and the whole body is read.
 fn serde_reading(body: &[u8]) -> Option<Vec<Pulled<Value>>> {
     let mut out = Vec::new();
-    for v in serde_json::Deserializer::from_slice(body).into_iter::<Value>() {
+    let mut values = serde_json::Deserializer::from_slice(body).into_iter::<Value>();
+    let mut start = 0;
+    while let Some(v) = values.next() {
         let v = v.ok()?;
         if !(v.is_object() || v.is_array() || v.is_string()) {
             return None;
         }
-        // Run it through the decoder alone to learn how the daemon's error reports map.
+        // Run the value's own bytes through the decoder alone to learn how the daemon's
+        // error reports map. Its bytes, not a re-serialisation: serde_json does not parse
+        // floats round-trip exactly (a 72-digit integer read as 1.5099999999999999e71
+        // prints as that and reads back as 1.51e71).
+        let end = values.byte_offset();
         let mut one = JsonStreamDecoder::new();
-        one.push(&serde_json::to_vec(&v).ok()?);
+        one.push(body.get(start..end)?);
+        start = end;
         out.push(match one.next() {
             Ok(Some(v)) => Pulled::Item(v),
             Err(Error::Stream { message, code }) => Pulled::Stream(message, code),

@@ -152,12 +152,17 @@ impl JsonStreamDecoder {
     /// first `max_value` bytes are already malformed JSON — then [`Error::Decode`], as
     /// when the value arrives in pieces and an earlier check catches the malformation
     /// before the cap is reached. The error does not depend on how the input was split.
+    ///
+    /// "Malformed" is a full parse's verdict (which validates the UTF-8 of strings), not
+    /// the quick check's: an early check flags a prefix only when a full parse agrees, so
+    /// whatever it flags, the full parse of the longer head flags too (fuzzing found
+    /// `{"\xf1":8e8…` was Decode in pieces, the quick check failing on `8e`, but Protocol
+    /// whole, the quick check skipping the invalid string).
     fn oversized(&mut self, len: usize) -> Error {
         let head = &self.buf[..self.max_value.min(self.buf.len())];
-        let mut values = serde_json::Deserializer::from_slice(head).into_iter::<IgnoredAny>();
+        let mut values = serde_json::Deserializer::from_slice(head).into_iter::<Value>();
         if let Some(Err(e)) = values.next()
             && !e.is_eof()
-            && !cut_short(head)
         {
             let e = malformed(&e, &self.buf);
             return self.fail(e);
@@ -698,6 +703,29 @@ mod tests {
         let mut d = JsonStreamDecoder::with_max_value(10);
         d.push(br#"{"status":"Downloading"}"#);
         assert!(matches!(d.next(), Err(Error::Protocol(_))));
+    }
+
+    /// Found by the `json_lines` fuzz target (10-minute run): an invalid UTF-8 string
+    /// then a number, in a value over the cap, was Protocol whole but Decode when the
+    /// first piece ended after the number's `e`.
+    #[test]
+    fn invalid_utf8_in_an_oversized_value_is_decode_however_split() {
+        let body: &[u8] =
+            b"{\"\xf1\":8e888ll[C\xff\xff\xff\xff\xff\xff\x00\x00\x00\x8f\xfe\xe8\xf8\x87";
+        for cuts in [vec![], vec![7, 15, 26], (1..body.len()).collect::<Vec<_>>()] {
+            let mut d = JsonStreamDecoder::with_max_value(8);
+            let mut from = 0;
+            let mut r = Ok(None);
+            for c in cuts.iter().copied().chain([body.len()]) {
+                d.push(&body[from..c]);
+                from = c;
+                r = d.next();
+                if r.is_err() {
+                    break;
+                }
+            }
+            assert!(matches!(r, Err(Error::Decode(_))), "cuts {cuts:?}: {r:?}");
+        }
     }
 
     /// Found by the `json_lines` fuzz target: a number split right after its sign
