@@ -519,7 +519,16 @@ impl Policy {
                     ),
                 ));
             }
-            let mut d = Denial::new("", "not-found", daemon_message(body));
+            // The daemon's own words when it gave any (the host answers the guest with
+            // them, as the daemon would have); a 404 with an empty or message-less body
+            // still needs a reason (found by the policy fuzz target).
+            let message = daemon_message(body);
+            let reason = if message.trim().is_empty() {
+                format!("{what} does not exist")
+            } else {
+                message
+            };
+            let mut d = Denial::new("", "not-found", reason);
             d.status = Some(404);
             return Err(d);
         }

@@ -74,6 +74,12 @@ fn access_to_existing_containers_is_looked_up() {
         (d.rule, d.status, d.reason.as_str()),
         ("not-found", Some(404), "No such container: web")
     );
+    // A 404 without the daemon's words still says what is missing.
+    for body in [&b""[..], b"  ", br#"{"message":""}"#] {
+        let d = denied(p.check_lookup(&l, 404, body));
+        assert_eq!((d.rule, d.status), ("not-found", Some(404)));
+        assert_eq!(d.reason, r#"container "web" does not exist"#, "{body:?}");
+    }
     // Other failures deny.
     assert_eq!(rule(&p.check_lookup(&l, 500, b"boom")), "lookup-failed");
     assert_eq!(rule(&p.check_lookup(&l, 200, b"not json")), "lookup-failed");
