@@ -200,14 +200,15 @@ impl serde::Serialize for Attrs {
 
 impl<T> Typed<T> {
     /// The object's id: `typed_id` (the typed view's `id`) when it has one, else the raw
-    /// JSON's `"Id"` (a field the lenient decode had to skip); `None` when empty or
-    /// absent. The typed view comes first because reading the raw JSON parses it.
-    pub fn object_id(&self, typed_id: Option<&str>) -> Option<String> {
+    /// JSON's field `key` (`"Id"`, or `"ID"` for swarm objects; a field the lenient
+    /// decode had to skip); `None` when empty or absent. The typed view comes first
+    /// because reading the raw JSON parses it.
+    pub fn object_id(&self, typed_id: Option<&str>, key: &str) -> Option<String> {
         typed_id
             .filter(|id| !id.is_empty())
             .or_else(|| {
                 self.attrs
-                    .get("Id")
+                    .get(key)
                     .and_then(Value::as_str)
                     .filter(|id| !id.is_empty())
             })

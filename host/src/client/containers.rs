@@ -1,6 +1,7 @@
 //! Containers area: the `docker.containers()` collection and docker-py's `Container`
 //! object with its lifecycle methods.
 
+use super::id_of;
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
@@ -132,11 +133,7 @@ impl Container {
         docker: Docker,
         attrs: Typed<ContainerInspectResponse>,
     ) -> Result<Container> {
-        let Some(id) = attrs.object_id(attrs.typed.id.as_deref()) else {
-            return Err(
-                berth_core::Error::Decode("container inspect answer has no Id".into()).into(),
-            );
-        };
+        let id = id_of(&attrs, attrs.typed.id.as_deref(), "Id", "container inspect")?;
         Ok(Container { docker, id, attrs })
     }
 

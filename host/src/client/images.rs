@@ -5,6 +5,7 @@
 //! image's registry from the client's [`AuthStore`] unless the options carry an
 //! `X-Registry-Auth` value already.
 
+use super::id_of;
 use std::collections::HashMap;
 
 use berth_core::api::images::{
@@ -239,9 +240,7 @@ pub struct Image {
 impl Image {
     /// An image object from an inspect answer.
     pub fn from_inspect(docker: Docker, attrs: Typed<ImageInspect>) -> Result<Image> {
-        let Some(id) = attrs.object_id(attrs.typed.id.as_deref()) else {
-            return Err(berth_core::Error::Decode("image inspect answer has no Id".into()).into());
-        };
+        let id = id_of(&attrs, attrs.typed.id.as_deref(), "Id", "image inspect")?;
         Ok(Image { docker, id, attrs })
     }
 

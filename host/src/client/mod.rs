@@ -393,3 +393,17 @@ async fn error_for_status(res: WireResponse) -> Result<WireResponse> {
         .await?;
     Err(berth_core::Error::from_response(status, &body).into())
 }
+
+/// The id of an object answer (`what`: "container inspect", "service", …): the typed
+/// view's when it has one, else the raw JSON's field `key`; a `Decode` error when there
+/// is none.
+pub(crate) fn id_of<T>(
+    attrs: &berth_core::Typed<T>,
+    typed_id: Option<&str>,
+    key: &str,
+    what: &str,
+) -> Result<String> {
+    attrs
+        .object_id(typed_id, key)
+        .ok_or_else(|| berth_core::Error::Decode(format!("{what} answer has no {key}")).into())
+}

@@ -1,6 +1,7 @@
 //! Networks area: the `docker.networks()` collection and docker-py's `Network`
 //! object.
 
+use super::id_of;
 use std::collections::HashMap;
 
 use berth_core::api::networks::{
@@ -113,11 +114,7 @@ pub struct Network {
 impl Network {
     /// A network object from an inspect (or list) answer.
     pub fn from_inspect(docker: Docker, attrs: Typed<models::NetworkInspect>) -> Result<Network> {
-        let Some(id) = attrs.object_id(attrs.typed.id.as_deref()) else {
-            return Err(
-                berth_core::Error::Decode("network inspect answer has no Id".into()).into(),
-            );
-        };
+        let id = id_of(&attrs, attrs.typed.id.as_deref(), "Id", "network inspect")?;
         Ok(Network { docker, id, attrs })
     }
 

@@ -17,7 +17,7 @@ use berth_core::request::Filters;
 use serde_json::Value;
 
 use super::Docker;
-use super::swarm::id_of;
+use super::id_of;
 use crate::error::Result;
 
 impl Docker {
@@ -112,7 +112,7 @@ pub struct Secret {
 impl Secret {
     /// A secret object from an inspect (or list) answer.
     pub fn from_inspect(docker: Docker, attrs: Typed<models::Secret>) -> Result<Secret> {
-        let id = id_of(&attrs.attrs, "secret")?;
+        let id = id_of(&attrs, attrs.typed.id.as_deref(), "ID", "secret")?;
         Ok(Secret { docker, id, attrs })
     }
 
@@ -233,7 +233,7 @@ pub struct Config {
 impl Config {
     /// A config object from an inspect (or list) answer.
     pub fn from_inspect(docker: Docker, attrs: Typed<models::Config>) -> Result<Config> {
-        let id = id_of(&attrs.attrs, "config")?;
+        let id = id_of(&attrs, attrs.typed.id.as_deref(), "ID", "config")?;
         Ok(Config { docker, id, attrs })
     }
 

@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use super::Docker;
 use super::container_io::LogStream;
-use super::swarm::id_of;
+use super::id_of;
 use crate::error::Result;
 
 /// The first API version with `insertDefaults` on service inspect.
@@ -132,7 +132,7 @@ pub struct Service {
 impl Service {
     /// A service object from an inspect (or list) answer.
     pub fn from_inspect(docker: Docker, attrs: Typed<models::Service>) -> Result<Service> {
-        let id = id_of(&attrs.attrs, "service")?;
+        let id = id_of(&attrs, attrs.typed.id.as_deref(), "ID", "service")?;
         Ok(Service { docker, id, attrs })
     }
 

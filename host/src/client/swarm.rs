@@ -1,6 +1,7 @@
 //! Swarm and nodes: `docker.swarm()` (docker-py's `client.swarm`) and the
 //! `docker.nodes()` collection with its `Node` objects.
 
+use super::id_of;
 use berth_core::api::nodes::{NodeInspect, NodeList, NodeRemove, NodeSpecChange, NodeUpdate};
 use berth_core::api::swarm::{
     SwarmInit, SwarmInspect, SwarmJoin, SwarmLeave, SwarmSpecOptions, SwarmUnlock, SwarmUnlockKey,
@@ -226,7 +227,7 @@ pub struct Node {
 impl Node {
     /// A node object from an inspect (or list) answer.
     pub fn from_inspect(docker: Docker, attrs: Typed<models::Node>) -> Result<Node> {
-        let id = id_of(&attrs.attrs, "node")?;
+        let id = id_of(&attrs, attrs.typed.id.as_deref(), "ID", "node")?;
         Ok(Node { docker, id, attrs })
     }
 
@@ -323,13 +324,5 @@ impl Node {
                 force,
             })
             .await
-    }
-}
-
-/// The `ID` of a swarm object's answer.
-pub(crate) fn id_of(attrs: &Value, what: &str) -> Result<String> {
-    match attrs.get("ID").and_then(Value::as_str) {
-        Some(id) if !id.is_empty() => Ok(id.to_owned()),
-        _ => Err(berth_core::Error::Decode(format!("{what} answer has no ID")).into()),
     }
 }
