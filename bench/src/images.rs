@@ -369,18 +369,30 @@ impl ImagesBench<'_> {
         let mib = |kb: Option<u64>| {
             kb.map_or_else(|| "-".to_string(), |k| format!("{:.1}", k as f64 / 1024.0))
         };
+        // Bytes each op moved, and the median MB/s per (op, client): for the table and the
+        // summary rows.
+        let op_bytes = |op: Op| match op {
+            Op::Save => save_bytes,
+            Op::Load => s.tar_bytes,
+            Op::Build => s.context_bytes,
+        };
+        let meds: Vec<Vec<f64>> = ops
+            .iter()
+            .zip(runs)
+            .map(|(&op, per_client)| {
+                per_client
+                    .iter()
+                    .map(|r| {
+                        let secs = median_f64(&r.iter().map(|x| x.secs).collect::<Vec<_>>());
+                        op_bytes(op) as f64 / secs / 1e6
+                    })
+                    .collect()
+            })
+            .collect();
+        let docker = who.iter().position(|&w| w == Who::DockerCli);
         for (o, &op) in ops.iter().enumerate() {
-            let bytes = match op {
-                Op::Save => save_bytes,
-                Op::Load => s.tar_bytes,
-                Op::Build => s.context_bytes,
-            };
-            let mbps = |secs: f64| bytes as f64 / secs / 1e6;
-            let med: Vec<f64> = runs[o]
-                .iter()
-                .map(|r| mbps(median_f64(&r.iter().map(|x| x.secs).collect::<Vec<_>>())))
-                .collect();
-            let docker = who.iter().position(|&w| w == Who::DockerCli);
+            let mbps = |secs: f64| op_bytes(op) as f64 / secs / 1e6;
+            let med = &meds[o];
             for (i, &w) in who.iter().enumerate() {
                 let secs: Vec<f64> = runs[o][i].iter().map(|r| r.secs).collect();
                 let slowest = secs.iter().copied().fold(0.0, f64::max);
@@ -422,27 +434,19 @@ impl ImagesBench<'_> {
                 Op::Save | Op::Load => format!("a {} byte image tar", s.tar_bytes),
                 Op::Build => format!("a {} byte build context", s.context_bytes),
             };
-            let bytes = match op {
-                Op::Save => save_bytes,
-                Op::Load => s.tar_bytes,
-                Op::Build => s.context_bytes,
-            };
-            let mbps = |r: &[Run]| {
-                bytes as f64 / median_f64(&r.iter().map(|x| x.secs).collect::<Vec<_>>()) / 1e6
-            };
-            let docker = who.iter().position(|&w| w == Who::DockerCli).map_or_else(
+            let reference = docker.map_or_else(
                 || "–".to_string(),
                 |d| {
                     let rss = runs[o][d].iter().filter_map(|r| r.hwm_kb).max();
                     let rss =
                         rss.map_or_else(String::new, |k| format!(", {:.1} MiB", k as f64 / 1024.0));
-                    format!("docker CLI {:.0} MB/s{rss}", mbps(&runs[o][d]))
+                    format!("docker CLI {:.0} MB/s{rss}", meds[o][d])
                 },
             );
             summary.row(
                 format!("image {} of {what}: throughput, peak RSS", op.name()),
-                docker,
-                format!("{:.0} MB/s, {peak:.1} MiB", mbps(&runs[o][b])),
+                reference,
+                format!("{:.0} MB/s, {peak:.1} MiB", meds[o][b]),
                 format!("RSS < {TARGET_RSS_MIB:.0} MiB"),
             );
             println!(

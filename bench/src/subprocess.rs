@@ -5,15 +5,12 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use berth_tests::wasm::workspace;
+
 use crate::{Op, Result};
 
 /// Unmeasured calls each child makes first (its connection set-up and first-call costs).
 const CHILD_WARMUP: usize = 20;
-
-/// The workspace root (the bench crate's parent directory).
-fn workspace() -> PathBuf {
-    berth_tests::wasm::workspace()
-}
 
 /// Runs `cmd`, returning its stdout; a failure carries its stderr.
 fn output(what: &str, cmd: &mut Command) -> Result<String> {
