@@ -199,6 +199,9 @@ enum Client {
     RawTokio,
     /// berth on a current_thread runtime.
     Berth,
+    /// berth on a current_thread runtime, answers kept as the daemon's JSON bytes (no
+    /// typed decoding; what the C ABI hands over): the transport's share of a call.
+    BerthRaw,
     /// berth on a multi_thread runtime, calls made from a spawned task.
     BerthMt,
     /// berth's blocking client (`berth::blocking::Docker`).
@@ -211,9 +214,10 @@ enum Client {
     DockerPy,
 }
 
-const CLIENTS: [Client; 8] = [
+const CLIENTS: [Client; 9] = [
     Client::Raw,
     Client::RawTokio,
+    Client::BerthRaw,
     Client::Berth,
     Client::BerthMt,
     Client::Blocking,
@@ -228,6 +232,7 @@ impl Client {
             Client::Raw => "raw floor",
             Client::RawTokio => "raw tokio",
             Client::Berth => "berth",
+            Client::BerthRaw => "berth (raw JSON)",
             Client::BerthMt => "berth (mt)",
             Client::Blocking => "blocking",
             Client::CAbi => "C ABI",
@@ -246,6 +251,7 @@ impl Client {
             Client::CAbi => 5,
             Client::Bollard => 6,
             Client::DockerPy => 7,
+            Client::BerthRaw => 8,
         }
     }
 }
@@ -356,6 +362,12 @@ impl Bench {
                     .block_on(berth_calls(d, op, &self.container, n, out))
                     .map_err(tagged(client, op))
             }
+            Client::BerthRaw => {
+                let d = &self.berth_ct;
+                self.ct
+                    .block_on(berth_raw_calls(d, op, &self.container, n, out))
+                    .map_err(tagged(client, op))
+            }
             Client::BerthMt => {
                 let d = self.berth_mt.clone();
                 let id = Arc::clone(&self.container);
@@ -459,6 +471,56 @@ async fn berth_calls(
             let all = berth_list_all();
             timed(n, out, || containers.list(&all)).await
         }
+    }
+}
+
+/// The same calls as [`berth_calls`], each answer kept as the daemon's bytes.
+async fn berth_raw_calls(
+    d: &berth::Docker,
+    op: Op,
+    id: &str,
+    n: usize,
+    out: &mut Vec<u64>,
+) -> berth::Result<()> {
+    use berth::core::api::containers::ContainerInspect;
+    use berth::core::api::system::{Info, Ping, Version};
+    match op {
+        Op::Ping => timed(n, out, || d.execute(&RawJson(Ping))).await,
+        Op::Version => timed(n, out, || d.execute(&RawJson(Version { versioned: true }))).await,
+        Op::Info => timed(n, out, || d.execute(&RawJson(Info))).await,
+        Op::Inspect => {
+            timed(n, out, || async move {
+                d.execute(&RawJson(ContainerInspect::new(id))).await
+            })
+            .await
+        }
+        Op::List => {
+            let list = RawJson(berth_list_all());
+            timed(n, out, || d.execute(&list)).await
+        }
+    }
+}
+
+/// A core endpoint whose successful answer is kept as the daemon's bytes.
+#[derive(Debug)]
+struct RawJson<E>(E);
+
+impl<E: berth::core::endpoint::Endpoint> berth::core::endpoint::Endpoint for RawJson<E> {
+    type Output = bytes::Bytes;
+
+    fn request(
+        &self,
+        api: berth::core::ApiVersion,
+    ) -> berth::core::Result<berth::core::request::RequestHead> {
+        self.0.request(api)
+    }
+
+    fn parse(
+        &self,
+        response: berth::core::endpoint::Response<'_>,
+    ) -> berth::core::Result<bytes::Bytes> {
+        response.success()?;
+        Ok(bytes::Bytes::copy_from_slice(response.body))
     }
 }
 

@@ -475,3 +475,32 @@ async fn garbage_after_a_good_answer_on_a_kept_alive_connection() {
     fails_fast(d.version(), Category::Protocol).await;
     next_call_works(&fake, &d).await;
 }
+
+// --- berth's own HTTP/1 connection: what a pooled connection meets between calls ---
+
+#[tokio::test]
+async fn informational_answer_before_the_real_one_is_skipped() {
+    let answer = [&b"HTTP/1.1 100 Continue\r\n\r\n"[..], &good_version()].concat();
+    let (fake, d) = faulty(Behaviour::Script(vec![answer, good_version()])).await;
+    let v = tokio::time::timeout(FAST, d.version())
+        .await
+        .expect("hung")
+        .expect("the 100 is skipped, the 200 read");
+    assert!(v.api_version.is_some());
+    next_call_reuses(&fake, &d).await;
+}
+
+#[tokio::test]
+async fn daemon_closing_an_idle_connection_is_retried_on_a_fresh_one() {
+    // The script answers once, then closes the kept-alive connection. Whether berth
+    // sees the close before reusing the connection (the pause) or only when its
+    // request meets EOF (no pause), the call succeeds on a new connection.
+    for pause in [Some(Duration::from_millis(100)), None] {
+        let (fake, d) = faulty(Behaviour::Script(vec![good_version()])).await;
+        d.version().await.expect("first answer is good");
+        if let Some(p) = pause {
+            tokio::time::sleep(p).await;
+        }
+        next_call_works(&fake, &d).await;
+    }
+}

@@ -41,7 +41,7 @@ pub use mux::MuxDecoder;
 pub use raw::RawDecoder;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 /// A push-based decoder: feed bytes as they arrive, pull items out.
 ///

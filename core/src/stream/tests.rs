@@ -91,7 +91,8 @@ fn parse_capture(raw: &[u8]) -> Capture {
     capture
 }
 
-fn dechunk(mut rest: &[u8]) -> Vec<Vec<u8>> {
+/// The chunks of a chunked body (strict: an independent reading for the codec tests).
+pub(crate) fn dechunk(mut rest: &[u8]) -> Vec<Vec<u8>> {
     let mut chunks = Vec::new();
     loop {
         let eol = find(rest, b"\r\n").expect("chunk size line");

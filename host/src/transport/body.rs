@@ -20,6 +20,9 @@ use tokio::time::Sleep;
 use std::sync::Arc;
 
 use super::Ctx;
+use berth_core::http1::{BodyDecoder, ResponseHead};
+
+use super::http1::Http1;
 use super::pool::{Live, Pool};
 use crate::error::{Error, Result};
 
@@ -112,13 +115,28 @@ impl OutgoingBody {
 ///
 /// Dropping it before the end closes the connection (it is not returned to the pool).
 pub struct ResponseBody {
-    incoming: Incoming,
-    /// The connection this body arrives on (driven while reading), and the pool it
-    /// returns to once the body was read to the end.
-    live: Option<(Live, Arc<Pool>)>,
+    source: Source,
     ctx: Ctx,
     idle: Option<Pin<Box<Sleep>>>,
     done: bool,
+}
+
+/// Where a body's bytes come from.
+enum Source {
+    /// berth's own connection: the body is decoded off its read buffer, and the
+    /// connection goes back to the pool once the body ended (if it may be reused).
+    Own {
+        conn: Option<Http1>,
+        decoder: BodyDecoder,
+        keep_alive: bool,
+        pool: Arc<Pool>,
+    },
+    /// hyper's body, with the connection it arrives on (driven while reading; `None`
+    /// after an upgrade, when the body is empty and the socket belongs to the duplex).
+    Hyper {
+        incoming: Incoming,
+        live: Option<Live>,
+    },
 }
 
 impl fmt::Debug for ResponseBody {
@@ -131,14 +149,27 @@ impl fmt::Debug for ResponseBody {
 }
 
 impl ResponseBody {
-    pub(crate) fn new(
-        incoming: Incoming,
-        ctx: Ctx,
-        live: Option<(Live, Arc<Pool>)>,
-    ) -> ResponseBody {
+    /// A body read off berth's own connection.
+    pub(crate) fn own(conn: Http1, head: &ResponseHead, ctx: Ctx, pool: Arc<Pool>) -> ResponseBody {
+        ResponseBody::from_source(
+            Source::Own {
+                conn: Some(conn),
+                decoder: BodyDecoder::new(head.framing),
+                keep_alive: head.keep_alive,
+                pool,
+            },
+            ctx,
+        )
+    }
+
+    /// A body read through hyper.
+    pub(crate) fn hyper(incoming: Incoming, ctx: Ctx, live: Option<Live>) -> ResponseBody {
+        ResponseBody::from_source(Source::Hyper { incoming, live }, ctx)
+    }
+
+    fn from_source(source: Source, ctx: Ctx) -> ResponseBody {
         ResponseBody {
-            incoming,
-            live,
+            source,
             ctx,
             idle: None,
             done: false,
@@ -147,49 +178,41 @@ impl ResponseBody {
 
     /// Polls for the next data chunk; `None` at the end of the body.
     pub fn poll_chunk(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Bytes>>> {
-        loop {
-            if self.done {
-                return Poll::Ready(None);
-            }
-            if let Some((live, _)) = &mut self.live {
-                // Errors of the connection surface through the body below.
-                let _ = live.poll_conn(cx);
-            }
-            match Pin::new(&mut self.incoming).poll_frame(cx) {
-                Poll::Ready(Some(Ok(frame))) => {
-                    self.idle = None;
-                    match frame.into_data() {
-                        Ok(data) if data.is_empty() => continue,
-                        Ok(data) => return Poll::Ready(Some(Ok(data))),
-                        Err(_trailers) => continue,
-                    }
-                }
-                Poll::Ready(Some(Err(e))) => {
-                    self.done = true;
-                    return Poll::Ready(Some(Err(body_error(&self.ctx, e))));
-                }
-                Poll::Ready(None) => {
-                    self.done = true;
-                    if let Some((live, pool)) = self.live.take() {
-                        pool.checkin(live);
-                    }
-                    return Poll::Ready(None);
-                }
-                Poll::Pending => {}
-            }
-            let Some(limit) = self.ctx.idle_timeout else {
-                return Poll::Pending;
-            };
-            let sleep = self
-                .idle
-                .get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)));
-            ready!(sleep.as_mut().poll(cx));
-            self.done = true;
-            return Poll::Ready(Some(Err(Error::timeout(format!(
-                "{}: no data from the daemon for {limit:?}",
-                self.ctx.what
-            )))));
+        if self.done {
+            return Poll::Ready(None);
         }
+        let polled = match &mut self.source {
+            Source::Own {
+                conn,
+                decoder,
+                keep_alive,
+                pool,
+            } => poll_own(conn, decoder, *keep_alive, pool, &self.ctx, cx),
+            Source::Hyper { incoming, live } => poll_hyper(incoming, live, &self.ctx, cx),
+        };
+        match polled {
+            Poll::Ready(Some(Ok(data))) => {
+                self.idle = None;
+                return Poll::Ready(Some(Ok(data)));
+            }
+            Poll::Ready(other) => {
+                self.done = true;
+                return Poll::Ready(other);
+            }
+            Poll::Pending => {}
+        }
+        let Some(limit) = self.ctx.idle_timeout else {
+            return Poll::Pending;
+        };
+        let sleep = self
+            .idle
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)));
+        ready!(sleep.as_mut().poll(cx));
+        self.done = true;
+        Poll::Ready(Some(Err(Error::timeout(format!(
+            "{}: no data from the daemon for {limit:?}",
+            self.ctx.what
+        )))))
     }
 
     /// The next data chunk; `None` at the end of the body.
@@ -250,6 +273,88 @@ fn body_error(ctx: &Ctx, e: hyper::Error) -> Error {
         ))
     };
     Error::with_source(kind, e)
+}
+
+/// The next piece of a body on berth's own connection; at its end the connection
+/// returns to the pool.
+fn poll_own(
+    conn: &mut Option<Http1>,
+    decoder: &mut BodyDecoder,
+    keep_alive: bool,
+    pool: &Pool,
+    ctx: &Ctx,
+    cx: &mut Context<'_>,
+) -> Poll<Option<Result<Bytes>>> {
+    let Some(c) = conn.as_mut() else {
+        return Poll::Ready(None);
+    };
+    loop {
+        match decoder.decode(&mut c.buf) {
+            Ok(Some(data)) => return Poll::Ready(Some(Ok(data))),
+            Ok(None) if decoder.is_done() => {
+                if let Some(c) = conn.take()
+                    && keep_alive
+                {
+                    pool.checkin(c);
+                }
+                return Poll::Ready(None);
+            }
+            Ok(None) => {}
+            Err(e) => return Poll::Ready(Some(Err(malformed_body(ctx, &e)))),
+        }
+        match ready!(c.poll_fill(cx)) {
+            Ok(0) => {
+                *conn = None;
+                return match decoder.eof() {
+                    Ok(()) => Poll::Ready(None),
+                    Err(e) => Poll::Ready(Some(Err(malformed_body(ctx, &e)))),
+                };
+            }
+            Ok(_) => {}
+            Err(e) => {
+                let kind = berth_core::Error::Transport(format!(
+                    "{}: reading the response failed: {e}",
+                    ctx.what
+                ));
+                return Poll::Ready(Some(Err(Error::with_source(kind, e))));
+            }
+        }
+    }
+}
+
+fn malformed_body(ctx: &Ctx, e: &berth_core::Error) -> Error {
+    let detail = match e {
+        berth_core::Error::Protocol(m) => m.clone(),
+        other => other.to_string(),
+    };
+    Error::from(berth_core::Error::Protocol(format!(
+        "{}: the daemon's response was cut off or malformed: {detail}",
+        ctx.what
+    )))
+}
+
+/// The next piece of a body read through hyper, driving its connection.
+fn poll_hyper(
+    incoming: &mut Incoming,
+    live: &mut Option<Live>,
+    ctx: &Ctx,
+    cx: &mut Context<'_>,
+) -> Poll<Option<Result<Bytes>>> {
+    loop {
+        if let Some(live) = live {
+            // Errors of the connection surface through the body below.
+            let _ = live.poll_conn(cx);
+        }
+        match ready!(Pin::new(&mut *incoming).poll_frame(cx)) {
+            Some(Ok(frame)) => match frame.into_data() {
+                Ok(data) if !data.is_empty() => return Poll::Ready(Some(Ok(data))),
+                // Empty data and trailers.
+                _ => continue,
+            },
+            Some(Err(e)) => return Poll::Ready(Some(Err(body_error(ctx, e)))),
+            None => return Poll::Ready(None),
+        }
+    }
 }
 
 /// `e: cause: cause` on one line.

@@ -7,7 +7,6 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 
@@ -124,7 +123,7 @@ impl std::error::Error for ConnectError {
     }
 }
 
-/// The hyper connector: opens a fresh connection to the target for the pool.
+/// Opens a fresh connection to the target for the pool.
 #[derive(Clone, Debug)]
 pub(crate) struct Connector {
     pub(crate) target: Target,
@@ -132,7 +131,7 @@ pub(crate) struct Connector {
 }
 
 impl Connector {
-    pub(crate) async fn open(self) -> Result<TokioIo<Conn>, ConnectError> {
+    pub(crate) async fn open(self) -> Result<Conn, ConnectError> {
         let what = self.target.display();
         let fut = connect(&self.target);
         let conn = match tokio::time::timeout(self.connect_timeout, fut).await {
@@ -155,7 +154,7 @@ impl Connector {
                 });
             }
         };
-        Ok(TokioIo::new(conn))
+        Ok(conn)
     }
 }
 

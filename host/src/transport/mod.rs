@@ -9,6 +9,7 @@
 
 mod body;
 mod connector;
+mod http1;
 mod pool;
 mod ssh;
 mod tls;
@@ -18,6 +19,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
+use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, Request, StatusCode, header};
 use std::sync::Arc;
 
@@ -31,6 +33,7 @@ pub use tls::{TlsConfigError, TlsSettings, client_config as tls_client_config};
 
 use crate::error::{Error, Result};
 use connector::{ConnectError, Connector};
+use http1::Failure;
 pub use pool::PoolOptions;
 use pool::{Live, Pool, ReqBody, SendError};
 
@@ -156,64 +159,30 @@ impl HttpTransport {
         self.timeouts
     }
 
-    fn build(&self, req: WireRequest, upgrade: bool) -> Result<(Prepared, Ctx)> {
-        let mut headers = req.headers;
-        headers.insert(header::HOST, self.host_header.clone());
-        if upgrade {
-            headers.insert(header::CONNECTION, HeaderValue::from_static("Upgrade"));
-            headers.insert(header::UPGRADE, HeaderValue::from_static("tcp"));
-        }
-        let uri = if self.path_prefix.is_empty() {
-            req.path
+    /// The request target (the base URL's path prefix, then the call's path) and the
+    /// call's context for messages and timeouts.
+    fn ctx(&self, req: &WireRequest) -> Ctx {
+        let path = if self.path_prefix.is_empty() {
+            req.path.clone()
         } else {
             format!("{}{}", self.path_prefix, req.path)
         };
-        let uri = uri.parse::<http::Uri>().map_err(|e| {
-            Error::from(berth_core::Error::InvalidArgument(format!(
-                "cannot send {} {uri}: {e}",
-                req.method
-            )))
-        })?;
-        let ctx = Ctx {
+        Ctx {
             what: Call {
                 method: req.method.clone(),
-                uri: uri.clone(),
+                path,
             },
             head_timeout: req.head_timeout,
             idle_timeout: req.idle_timeout,
-        };
-        Ok((
-            Prepared {
-                method: req.method,
-                uri,
-                headers,
-                body: Some(req.body),
-            },
-            ctx,
-        ))
+        }
     }
 
-    /// Sends a request and waits for its head. A pooled connection the daemon closed
-    /// meanwhile is retried once on a fresh connection when the body can be replayed.
-    async fn roundtrip(
+    /// Runs `fut` under the call's response-head timeout.
+    async fn with_head_timeout<T>(
         &self,
-        mut prepared: Prepared,
         ctx: &Ctx,
-    ) -> Result<(hyper::Response<hyper::body::Incoming>, Live)> {
-        let fut = async {
-            let mut live = self.pool.checkout().await.map_err(connect_error)?;
-            loop {
-                let (request, replay) = prepared.request()?;
-                match live.send(request).await {
-                    Ok(res) => return Ok((res, live)),
-                    Err(e) if live.reused && replay.is_some() && e.is_stale_connection() => {
-                        prepared.body = replay;
-                        live = self.pool.connect().await.map_err(connect_error)?;
-                    }
-                    Err(e) => return Err(self.send_error(e, ctx)),
-                }
-            }
-        };
+        fut: impl Future<Output = Result<T>>,
+    ) -> Result<T> {
         match ctx.head_timeout {
             Some(t) => match tokio::time::timeout(t, fut).await {
                 Ok(r) => r,
@@ -225,6 +194,134 @@ impl HttpTransport {
             },
             None => fut.await,
         }
+    }
+
+    /// A plain call (no body or one in memory) on berth's own HTTP/1 connection. A
+    /// pooled connection the daemon closed meanwhile is retried once on a fresh one.
+    async fn send_plain(
+        &self,
+        req: WireRequest,
+        content_type: Option<&'static str>,
+        body: Bytes,
+    ) -> Result<WireResponse> {
+        let ctx = self.ctx(&req);
+        let mut headers = req.headers;
+        if let Some(ct) = content_type {
+            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
+        }
+        let mut head = Vec::new();
+        berth_core::http1::write_request_head(
+            &mut head,
+            &req.method,
+            &ctx.what.path,
+            self.host_header.to_str().unwrap_or("localhost"),
+            &headers,
+            content_type.map(|_| body.len()),
+        )?;
+        let exchange = async {
+            let mut conn = self.pool.checkout().await.map_err(connect_error)?;
+            loop {
+                match conn.roundtrip(&head, &body, &req.method).await {
+                    Ok(answer) => return Ok((answer, conn)),
+                    Err(e) if conn.reused && e.is_stale_connection() => {
+                        conn = self.pool.connect().await.map_err(connect_error)?;
+                    }
+                    Err(e) => return Err(self.failure(e, &ctx)),
+                }
+            }
+        };
+        let (answer, conn) = self.with_head_timeout(&ctx, exchange).await?;
+        if answer.status == StatusCode::SWITCHING_PROTOCOLS {
+            return Err(berth_core::Error::Protocol(format!(
+                "{}: the daemon switched protocols without being asked to",
+                ctx.what
+            ))
+            .into());
+        }
+        let body = ResponseBody::own(conn, &answer, ctx, self.pool.clone());
+        Ok(WireResponse {
+            status: answer.status,
+            headers: answer.headers,
+            body,
+        })
+    }
+
+    fn failure(&self, e: Failure, ctx: &Ctx) -> Error {
+        let daemon = self.target.display();
+        match e {
+            Failure::Closed(None) => Error::from(berth_core::Error::Transport(format!(
+                "{}: {daemon} closed the connection before answering",
+                ctx.what
+            ))),
+            Failure::Closed(Some(io)) | Failure::Io(io) => Error::with_source(
+                berth_core::Error::Transport(format!("{} to {daemon} failed: {io}", ctx.what)),
+                io,
+            ),
+            Failure::CutOff => Error::from(berth_core::Error::Protocol(format!(
+                "{} to {daemon} failed: the connection closed in the middle of the response \
+                 head (is this a Docker daemon?)",
+                ctx.what
+            ))),
+            Failure::Malformed(e) => Error::from(berth_core::Error::Protocol(format!(
+                "{} to {daemon} failed: {} (is this a Docker daemon?)",
+                ctx.what,
+                match e {
+                    berth_core::Error::Protocol(m) => m,
+                    other => other.to_string(),
+                }
+            ))),
+        }
+    }
+
+    /// Builds the hyper request of a streamed upload or an upgrade.
+    fn build(&self, req: WireRequest, upgrade: bool) -> Result<(Prepared, Ctx)> {
+        let ctx = self.ctx(&req);
+        let mut headers = req.headers;
+        headers.insert(header::HOST, self.host_header.clone());
+        if upgrade {
+            headers.insert(header::CONNECTION, HeaderValue::from_static("Upgrade"));
+            headers.insert(header::UPGRADE, HeaderValue::from_static("tcp"));
+        }
+        let uri = ctx.what.path.parse::<http::Uri>().map_err(|e| {
+            Error::from(berth_core::Error::InvalidArgument(format!(
+                "cannot send {}: {e}",
+                ctx.what
+            )))
+        })?;
+        Ok((
+            Prepared {
+                method: req.method,
+                uri,
+                headers,
+                body: Some(req.body),
+            },
+            ctx,
+        ))
+    }
+
+    /// Sends a request through hyper and waits for its head. A pooled connection the
+    /// daemon closed meanwhile is retried once on a fresh connection when the body can
+    /// be replayed.
+    async fn roundtrip(
+        &self,
+        mut prepared: Prepared,
+        ctx: &Ctx,
+    ) -> Result<(hyper::Response<hyper::body::Incoming>, Live)> {
+        let fut = async {
+            let mut live = self.pool.checkout_hyper().await.map_err(connect_error)?;
+            loop {
+                let (request, replay) = prepared.request()?;
+                match live.send(request).await {
+                    Ok(res) => return Ok((res, live)),
+                    Err(e) if live.reused && replay.is_some() && e.is_stale_connection() => {
+                        prepared.body = replay;
+                        live = self.pool.connect_hyper().await.map_err(connect_error)?;
+                    }
+                    Err(e) => return Err(self.send_error(e, ctx)),
+                }
+            }
+        };
+        self.with_head_timeout(ctx, fut).await
     }
 
     fn send_error(&self, e: SendError, ctx: &Ctx) -> Error {
@@ -295,12 +392,12 @@ impl Prepared {
 #[derive(Debug, Clone)]
 pub(crate) struct Call {
     method: Method,
-    uri: http::Uri,
+    path: String,
 }
 
 impl fmt::Display for Call {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.method, self.uri)
+        write!(f, "{} {}", self.method, self.path)
     }
 }
 
@@ -313,15 +410,25 @@ pub(crate) struct Ctx {
 }
 
 impl Transport for HttpTransport {
-    fn send(&self, request: WireRequest) -> BoxFuture<'_, Result<WireResponse>> {
+    fn send(&self, mut request: WireRequest) -> BoxFuture<'_, Result<WireResponse>> {
         Box::pin(async move {
+            match std::mem::replace(&mut request.body, OutgoingBody::Empty) {
+                OutgoingBody::Empty => return self.send_plain(request, None, Bytes::new()).await,
+                OutgoingBody::Full {
+                    content_type,
+                    bytes,
+                } => return self.send_plain(request, Some(content_type), bytes).await,
+                stream @ OutgoingBody::Stream { .. } => request.body = stream,
+            }
+            // A streamed upload: hyper reads the answer while the body is still being
+            // written (the daemon may refuse it early).
             let (req, ctx) = self.build(request, false)?;
             let (res, live) = self.roundtrip(req, &ctx).await?;
             let (parts, incoming) = res.into_parts();
             Ok(WireResponse {
                 status: parts.status,
                 headers: parts.headers,
-                body: ResponseBody::new(incoming, ctx, Some((live, self.pool.clone()))),
+                body: ResponseBody::hyper(incoming, ctx, Some(live)),
             })
         })
     }
@@ -332,8 +439,7 @@ impl Transport for HttpTransport {
             let (mut res, mut live) = self.roundtrip(req, &ctx).await?;
             if res.status() != StatusCode::SWITCHING_PROTOCOLS {
                 let (parts, incoming) = res.into_parts();
-                let body =
-                    ResponseBody::new(incoming, ctx.clone(), Some((live, self.pool.clone())));
+                let body = ResponseBody::hyper(incoming, ctx.clone(), Some(live));
                 let bytes = body.collect_limited(body::ERROR_BODY_LIMIT).await?;
                 if parts.status.is_success() {
                     return Err(berth_core::Error::Protocol(format!(
@@ -362,7 +468,7 @@ impl Transport for HttpTransport {
             let response = WireResponse {
                 status: parts.status,
                 headers: parts.headers,
-                body: ResponseBody::new(incoming, ctx, None),
+                body: ResponseBody::hyper(incoming, ctx, None),
             };
             Ok((response, Duplex::new(TokioIo::new(upgraded))))
         })

@@ -1,15 +1,16 @@
 //! The keep-alive connection pool.
 //!
-//! Each pooled connection is a hyper HTTP/1.1 client connection whose I/O future is
-//! driven *inline* by whoever uses it — the request future while waiting for the head,
-//! then the [`ResponseBody`](super::ResponseBody) while the body is read — instead of by
-//! a spawned task. A call therefore costs no task hand-offs and no spawns: this is most
-//! of berth's margin over clients built on hyper-util's pooled client.
+//! The pool keeps idle [`Http1`] connections, most recently used first. A plain call
+//! takes one and drives it *inline* — the request future while waiting for the head,
+//! then the [`ResponseBody`](super::ResponseBody) while the body is read — with no
+//! spawned task and no hand-offs: this is most of berth's margin over clients built on
+//! hyper-util's pooled client. A streamed upload or an upgrade hands the connection to
+//! hyper ([`Live`]), driven inline the same way; such a connection is not returned.
 //!
 //! ```text
-//!   checkout ──▶ Live ──send──▶ head ──▶ ResponseBody (drives Live) ──end of body──▶ checkin
-//!      ▲                                      │ dropped early / error
-//!      └────────────── idle (LIFO) ◀──────────┘ connection closed, never reused
+//!   checkout ──▶ Http1 ──roundtrip──▶ head ──▶ ResponseBody ──end of body──▶ checkin
+//!      ▲    └──▶ Live (hyper: uploads, upgrades)      │ dropped early / error
+//!      └────────────── idle (LIFO) ◀──────────────────┘ connection closed, never reused
 //! ```
 
 use std::future::{Future, poll_fn};
@@ -24,7 +25,10 @@ use http_body_util::combinators::UnsyncBoxBody;
 use hyper::body::Incoming;
 use hyper::client::conn::http1;
 
+use hyper_util::rt::TokioIo;
+
 use super::connector::{ConnectError, Connector};
+use super::http1::Http1;
 
 /// The request body type of every pooled connection.
 pub(crate) type ReqBody = UnsyncBoxBody<Bytes, std::io::Error>;
@@ -54,7 +58,7 @@ impl Default for PoolOptions {
 pub(crate) struct Pool {
     connector: Connector,
     options: PoolOptions,
-    idle: Mutex<Vec<(Live, Instant)>>,
+    idle: Mutex<Vec<(Http1, Instant)>>,
 }
 
 impl Pool {
@@ -67,54 +71,73 @@ impl Pool {
     }
 
     /// The most recently used idle connection that is still open, else a new one.
-    pub(crate) async fn checkout(&self) -> Result<Live, ConnectError> {
-        if let Some(live) = self.take_idle() {
-            return Ok(live);
+    pub(crate) async fn checkout(&self) -> Result<Http1, ConnectError> {
+        if let Some(conn) = self.take_idle() {
+            return Ok(conn);
         }
         self.connect().await
     }
 
     /// A new connection, never an idle one.
-    pub(crate) async fn connect(&self) -> Result<Live, ConnectError> {
-        let io = self.connector.clone().open().await?;
-        let (sender, conn) = http1::Builder::new()
-            .handshake(io)
+    pub(crate) async fn connect(&self) -> Result<Http1, ConnectError> {
+        Ok(Http1::new(self.connector.clone().open().await?))
+    }
+
+    /// A connection handed to hyper (streamed uploads, upgrades).
+    pub(crate) async fn checkout_hyper(&self) -> Result<Live, ConnectError> {
+        let conn = self.checkout().await?;
+        self.handshake(conn).await
+    }
+
+    /// A new connection handed to hyper.
+    pub(crate) async fn connect_hyper(&self) -> Result<Live, ConnectError> {
+        let conn = self.connect().await?;
+        self.handshake(conn).await
+    }
+
+    async fn handshake(&self, conn: Http1) -> Result<Live, ConnectError> {
+        // An idle connection's buffer is empty (checked at checkout), so nothing read
+        // is lost when hyper takes over the socket.
+        let reused = conn.reused;
+        let (sender, hyper_conn) = http1::Builder::new()
+            .handshake(TokioIo::new(conn.io))
             .await
             .map_err(|e| ConnectError::handshake(&self.connector, e))?;
         Ok(Live {
             sender,
-            conn: Box::pin(conn.with_upgrades()) as Pin<Box<ConnFuture>>,
+            conn: Box::pin(hyper_conn.with_upgrades()) as Pin<Box<ConnFuture>>,
             conn_done: false,
-            reused: false,
+            reused,
         })
     }
 
-    fn take_idle(&self) -> Option<Live> {
+    fn take_idle(&self) -> Option<Http1> {
         let mut idle = self.idle.lock().ok()?;
         let now = Instant::now();
-        while let Some((mut live, since)) = idle.pop() {
-            if now.duration_since(since) < self.options.idle_timeout && live.is_open() {
-                live.reused = true;
-                return Some(live);
+        while let Some((mut conn, since)) = idle.pop() {
+            if now.duration_since(since) < self.options.idle_timeout && conn.is_reusable() {
+                conn.reused = true;
+                return Some(conn);
             }
         }
         None
     }
 
     /// Returns a connection whose last response was read to the end.
-    pub(crate) fn checkin(&self, live: Live) {
-        if !live.is_open() {
+    pub(crate) fn checkin(&self, conn: Http1) {
+        if !conn.buf.is_empty() {
+            // The daemon sent more than the answer: the connection is out of step.
             return;
         }
         if let Ok(mut idle) = self.idle.lock()
             && idle.len() < self.options.max_idle
         {
-            idle.push((live, Instant::now()));
+            idle.push((conn, Instant::now()));
         }
     }
 }
 
-/// One open connection: the request sender and the connection's I/O future.
+/// A connection handed to hyper: the request sender and the connection's I/O future.
 pub(crate) struct Live {
     sender: http1::SendRequest<ReqBody>,
     conn: Pin<Box<ConnFuture>>,
@@ -134,10 +157,6 @@ impl std::fmt::Debug for Live {
 }
 
 impl Live {
-    fn is_open(&self) -> bool {
-        !self.conn_done && !self.sender.is_closed()
-    }
-
     /// Drives the connection's I/O. Returns `Ready` once the connection is finished
     /// (closed, failed, or handed over to an upgrade); never polls it again after that.
     pub(crate) fn poll_conn(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), hyper::Error>> {

@@ -1,0 +1,444 @@
+//! HTTP/1.1 for plain calls: request heads out, response heads and bodies in.
+//!
+//! In scope: what a Docker client needs of HTTP/1.1 on a kept-alive connection — a
+//! request head (with `Content-Length` for an in-memory body), the response head
+//! (status, headers, how the body is framed, whether the connection may be reused),
+//! and the body: `Content-Length`, `chunked` (extensions and trailers skipped) or
+//! until the connection closes.
+//!
+//! Out of scope: sending chunked bodies, `Expect: 100-continue`, pipelining and
+//! upgrades. The host keeps hyper for streamed uploads and for attach/exec upgrades;
+//! every other call — ping, inspect, list, logs, events, downloads — goes through this
+//! module, which costs a fraction of hyper's per-call machinery.
+//!
+//! Like httparse, nothing here blocks or reads a socket: the caller appends what it
+//! read to a `BytesMut` and asks again. Body data is split off that buffer without
+//! copying (the shape of a tokio-util codec rather than `push(&[u8])`, so a 1 GiB
+//! download is never copied twice).
+//!
+//! ```text
+//!   write_request_head ─▶ socket ─▶ parse_response_head ─▶ BodyDecoder::decode … ─▶ is_done
+//!                                   (Ok(None): read more)   (Ok(None): read more)     │
+//!                                                                   reusable ◀────────┘
+//! ```
+
+use bytes::{Buf, Bytes, BytesMut};
+use http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use http::{Method, StatusCode};
+
+use crate::error::{Error, Result};
+
+/// Longest response head accepted (the daemon's are ~300 bytes).
+pub const MAX_HEAD: usize = 64 * 1024;
+/// Most headers in a response head.
+const MAX_HEADERS: usize = 64;
+/// Longest chunk-size line (size, extensions) and longest trailer section.
+const MAX_CHUNK_LINE: usize = 4096;
+const MAX_TRAILERS: usize = 64 * 1024;
+
+/// Appends a request head to `out`: request line, `Host`, the caller's headers, and
+/// `Content-Length` when the request has a body (`body_len`) or a method that expects
+/// one. `path` is the origin-form target (`/v1.41/containers/json?all=1`).
+///
+/// ```
+/// use http::{HeaderMap, Method};
+/// let mut out = Vec::new();
+/// berth_core::http1::write_request_head(&mut out, &Method::GET, "/_ping", "localhost", &HeaderMap::new(), None)?;
+/// assert_eq!(out, b"GET /_ping HTTP/1.1\r\nhost: localhost\r\n\r\n");
+/// # Ok::<(), berth_core::Error>(())
+/// ```
+pub fn write_request_head(
+    out: &mut Vec<u8>,
+    method: &Method,
+    path: &str,
+    host: &str,
+    headers: &HeaderMap,
+    body_len: Option<usize>,
+) -> Result<()> {
+    // A space or control byte would end the request line early: what follows would
+    // be read by the daemon as a header (request smuggling through an id or a query).
+    if !path.starts_with('/') || path.bytes().any(|b| b <= b' ' || b == 0x7f) {
+        return Err(Error::InvalidArgument(format!(
+            "cannot send {method} {path:?}: the request path must start with '/' and \
+             hold no spaces or control characters"
+        )));
+    }
+    if host.bytes().any(|b| b < b' ' || b == 0x7f) {
+        return Err(Error::InvalidArgument(format!(
+            "{host:?} is not a valid HTTP host"
+        )));
+    }
+    out.reserve(64 + path.len() + headers.len() * 32);
+    out.extend_from_slice(method.as_str().as_bytes());
+    out.push(b' ');
+    out.extend_from_slice(path.as_bytes());
+    out.extend_from_slice(b" HTTP/1.1\r\nhost: ");
+    out.extend_from_slice(host.as_bytes());
+    out.extend_from_slice(b"\r\n");
+    for (name, value) in headers {
+        if name == header::HOST || name == header::CONTENT_LENGTH {
+            continue;
+        }
+        out.extend_from_slice(name.as_str().as_bytes());
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(value.as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
+    let expects_body = matches!(*method, Method::POST | Method::PUT | Method::PATCH);
+    match body_len {
+        Some(n) => write_content_length(out, n),
+        None if expects_body => write_content_length(out, 0),
+        None => {}
+    }
+    out.extend_from_slice(b"\r\n");
+    Ok(())
+}
+
+fn write_content_length(out: &mut Vec<u8>, n: usize) {
+    out.extend_from_slice(b"content-length: ");
+    out.extend_from_slice(n.to_string().as_bytes());
+    out.extend_from_slice(b"\r\n");
+}
+
+/// How a response body is delimited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Framing {
+    /// No body (HEAD, 1xx, 204, 304).
+    Empty,
+    /// Exactly this many bytes.
+    Length(u64),
+    /// `Transfer-Encoding: chunked`.
+    Chunked,
+    /// Until the daemon closes the connection.
+    UntilClose,
+}
+
+/// A parsed response head.
+#[derive(Debug)]
+pub struct ResponseHead {
+    /// Status.
+    pub status: StatusCode,
+    /// Headers.
+    pub headers: HeaderMap,
+    /// How the body is delimited.
+    pub framing: Framing,
+    /// Whether the connection may carry another request once the body was read.
+    pub keep_alive: bool,
+}
+
+/// Parses a response head from the front of `buf`: `Ok(None)` when more bytes are
+/// needed, else the head and how many bytes of `buf` it took. `method` is the
+/// request's (a HEAD answer has no body).
+///
+/// ```
+/// use berth_core::http1::{Framing, parse_response_head};
+/// let raw = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nOK";
+/// let (used, head) = parse_response_head(raw, &http::Method::GET)?.expect("whole head");
+/// assert_eq!((used, head.framing), (raw.len() - 2, Framing::Length(2)));
+/// assert!(parse_response_head(&raw[..20], &http::Method::GET)?.is_none());
+/// # Ok::<(), berth_core::Error>(())
+/// ```
+pub fn parse_response_head(buf: &[u8], method: &Method) -> Result<Option<(usize, ResponseHead)>> {
+    let mut slots = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut res = httparse::Response::new(&mut slots);
+    let used = match res.parse(buf) {
+        Ok(httparse::Status::Complete(n)) => n,
+        Ok(httparse::Status::Partial) if buf.len() > MAX_HEAD => {
+            return Err(Error::Protocol(format!(
+                "the response head is longer than {MAX_HEAD} bytes"
+            )));
+        }
+        Ok(httparse::Status::Partial) => return Ok(None),
+        Err(e) => {
+            return Err(Error::Protocol(format!(
+                "malformed HTTP response head ({e}): {}",
+                crate::model::excerpt(buf)
+            )));
+        }
+    };
+    let code = res.code.unwrap_or_default();
+    let status = StatusCode::from_u16(code)
+        .map_err(|_| Error::Protocol(format!("invalid HTTP status {code}")))?;
+    let mut headers = HeaderMap::with_capacity(res.headers.len());
+    let mut keep_alive = res.version == Some(1);
+    let mut chunked = false;
+    let mut has_encoding = false;
+    let mut length: Option<u64> = None;
+    for h in res.headers.iter() {
+        let name = HeaderName::from_bytes(h.name.as_bytes())
+            .map_err(|_| Error::Protocol(format!("invalid header name {:?}", h.name)))?;
+        let value = HeaderValue::from_bytes(h.value)
+            .map_err(|_| Error::Protocol(format!("invalid value of header {name}")))?;
+        if name == header::TRANSFER_ENCODING {
+            has_encoding = true;
+            // Only the last coding decides the framing (RFC 9112 §6.3).
+            chunked = last_token(h.value).eq_ignore_ascii_case(b"chunked");
+        } else if name == header::CONTENT_LENGTH {
+            let n = parse_length(h.value)?;
+            if length.is_some_and(|l| l != n) {
+                return Err(Error::Protocol(
+                    "the response has two different Content-Length headers".to_owned(),
+                ));
+            }
+            length = Some(n);
+        } else if name == header::CONNECTION {
+            if has_token(h.value, b"close") {
+                keep_alive = false;
+            } else if has_token(h.value, b"keep-alive") {
+                keep_alive = true;
+            }
+        }
+        headers.append(name, value);
+    }
+    let no_body = *method == Method::HEAD
+        || status.is_informational()
+        || status == StatusCode::NO_CONTENT
+        || status == StatusCode::NOT_MODIFIED;
+    let framing = if no_body {
+        Framing::Empty
+    } else if has_encoding {
+        if !chunked {
+            keep_alive = false;
+            Framing::UntilClose
+        } else {
+            Framing::Chunked
+        }
+    } else if let Some(n) = length {
+        Framing::Length(n)
+    } else {
+        keep_alive = false;
+        Framing::UntilClose
+    };
+    Ok(Some((
+        used,
+        ResponseHead {
+            status,
+            headers,
+            framing,
+            keep_alive,
+        },
+    )))
+}
+
+fn parse_length(v: &[u8]) -> Result<u64> {
+    let s = std::str::from_utf8(v).unwrap_or("").trim();
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Error::Protocol(format!(
+            "invalid Content-Length {:?}",
+            String::from_utf8_lossy(v)
+        )));
+    }
+    s.parse()
+        .map_err(|_| Error::Protocol(format!("Content-Length {s} is too large")))
+}
+
+fn tokens(v: &[u8]) -> impl Iterator<Item = &[u8]> {
+    v.split(|&b| b == b',').map(|t| t.trim_ascii())
+}
+
+fn last_token(v: &[u8]) -> &[u8] {
+    tokens(v).filter(|t| !t.is_empty()).last().unwrap_or(b"")
+}
+
+fn has_token(v: &[u8], want: &[u8]) -> bool {
+    tokens(v).any(|t| t.eq_ignore_ascii_case(want))
+}
+
+/// Reads a response body out of the connection's buffer.
+///
+/// ```
+/// use berth_core::http1::{BodyDecoder, Framing};
+/// let mut d = BodyDecoder::new(Framing::Chunked);
+/// let mut buf = bytes::BytesMut::from(&b"2\r\nOK\r\n0\r\n\r\n"[..]);
+/// assert_eq!(d.decode(&mut buf)?.as_deref(), Some(&b"OK"[..]));
+/// assert_eq!(d.decode(&mut buf)?, None);
+/// assert!(d.is_done() && buf.is_empty());
+/// # Ok::<(), berth_core::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct BodyDecoder {
+    state: State,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// `n` bytes of body left (Content-Length).
+    Length(u64),
+    /// Waiting for a chunk-size line.
+    ChunkSize,
+    /// `n` bytes of the current chunk left.
+    ChunkData(u64),
+    /// The CRLF after a chunk's data.
+    ChunkEnd,
+    /// Trailer lines after the last chunk, up to the empty line; `seen` bytes so far.
+    Trailers { seen: usize },
+    /// Everything until the connection closes.
+    UntilClose,
+    /// The body ended.
+    Done,
+}
+
+impl BodyDecoder {
+    /// A decoder for a body framed as `framing`.
+    pub fn new(framing: Framing) -> BodyDecoder {
+        let state = match framing {
+            Framing::Empty | Framing::Length(0) => State::Done,
+            Framing::Length(n) => State::Length(n),
+            Framing::Chunked => State::ChunkSize,
+            Framing::UntilClose => State::UntilClose,
+        };
+        BodyDecoder { state }
+    }
+
+    /// True once the whole body was read; bytes left in the buffer then belong to
+    /// whatever the daemon sends next.
+    pub fn is_done(&self) -> bool {
+        self.state == State::Done
+    }
+
+    /// The next piece of body data, split off the front of `buf` without copying.
+    /// `Ok(None)`: the body ended ([`is_done`](Self::is_done)) or more bytes are needed.
+    pub fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<Bytes>> {
+        loop {
+            match self.state {
+                State::Done => return Ok(None),
+                State::UntilClose => {
+                    return Ok((!buf.is_empty()).then(|| buf.split().freeze()));
+                }
+                State::Length(left) => {
+                    if buf.is_empty() {
+                        return Ok(None);
+                    }
+                    let n = take(left, buf.len());
+                    let left = left - n as u64;
+                    self.state = if left == 0 {
+                        State::Done
+                    } else {
+                        State::Length(left)
+                    };
+                    return Ok(Some(buf.split_to(n).freeze()));
+                }
+                State::ChunkData(left) => {
+                    if buf.is_empty() {
+                        return Ok(None);
+                    }
+                    let n = take(left, buf.len());
+                    let left = left - n as u64;
+                    self.state = if left == 0 {
+                        State::ChunkEnd
+                    } else {
+                        State::ChunkData(left)
+                    };
+                    return Ok(Some(buf.split_to(n).freeze()));
+                }
+                State::ChunkSize => {
+                    let Some(line) = take_line(buf, MAX_CHUNK_LINE, "chunk-size line")? else {
+                        return Ok(None);
+                    };
+                    let size = parse_chunk_size(&line)?;
+                    self.state = if size == 0 {
+                        State::Trailers { seen: 0 }
+                    } else {
+                        State::ChunkData(size)
+                    };
+                }
+                State::ChunkEnd => {
+                    // CRLF (or a bare LF) must follow the chunk's data.
+                    let n = match (buf.first(), buf.get(1)) {
+                        (None, _) | (Some(b'\r'), None) => return Ok(None),
+                        (Some(b'\n'), _) => 1,
+                        (Some(b'\r'), Some(b'\n')) => 2,
+                        _ => {
+                            return Err(Error::Protocol(
+                                "chunked body: a chunk is longer than its size says".to_owned(),
+                            ));
+                        }
+                    };
+                    buf.advance(n);
+                    self.state = State::ChunkSize;
+                }
+                State::Trailers { seen } => {
+                    let Some(line) = take_line(buf, MAX_TRAILERS.saturating_sub(seen), "trailers")?
+                    else {
+                        return Ok(None);
+                    };
+                    self.state = if line.is_empty() {
+                        State::Done
+                    } else {
+                        State::Trailers {
+                            seen: seen + line.len() + 2,
+                        }
+                    };
+                }
+            }
+        }
+    }
+
+    /// The connection closed (EOF). Fine for a body that ends there or had already
+    /// ended; a body cut short is a protocol error.
+    pub fn eof(&mut self) -> Result<()> {
+        match self.state {
+            State::Done => Ok(()),
+            State::UntilClose => {
+                self.state = State::Done;
+                Ok(())
+            }
+            State::Length(left) => Err(Error::Protocol(format!(
+                "the response body was cut off: {left} bytes of its Content-Length missing"
+            ))),
+            _ => Err(Error::Protocol(
+                "the chunked response body was cut off before its last chunk".to_owned(),
+            )),
+        }
+    }
+}
+
+fn take(left: u64, available: usize) -> usize {
+    usize::try_from(left).map_or(available, |l| l.min(available))
+}
+
+/// Splits one line (without its `\r\n`) off `buf`; `Ok(None)` when it is not whole
+/// yet. A line longer than `max` is an error.
+fn take_line(buf: &mut BytesMut, max: usize, what: &str) -> Result<Option<BytesMut>> {
+    let Some(lf) = buf.iter().take(max + 2).position(|&b| b == b'\n') else {
+        if buf.len() >= max + 2 {
+            return Err(Error::Protocol(format!(
+                "chunked body: the {what} is longer than {max} bytes"
+            )));
+        }
+        return Ok(None);
+    };
+    let mut line = buf.split_to(lf + 1);
+    line.truncate(lf);
+    // A bare LF is tolerated as the line end, like Go's and hyper's readers do.
+    if line.last() == Some(&b'\r') {
+        line.truncate(lf - 1);
+    }
+    Ok(Some(line))
+}
+
+fn parse_chunk_size(line: &[u8]) -> Result<u64> {
+    let digits = line
+        .split(|&b| b == b';')
+        .next()
+        .unwrap_or_default()
+        .trim_ascii();
+    let bad = || {
+        Error::Protocol(format!(
+            "chunked body: invalid chunk size {:?}",
+            String::from_utf8_lossy(line)
+        ))
+    };
+    if digits.is_empty() || digits.len() > 16 {
+        return Err(bad());
+    }
+    let mut size = 0u64;
+    for &b in digits {
+        let d = (b as char).to_digit(16).ok_or_else(bad)?;
+        size = (size << 4) | u64::from(d);
+    }
+    Ok(size)
+}
+
+#[cfg(test)]
+mod tests;

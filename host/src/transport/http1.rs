@@ -1,0 +1,162 @@
+//! berth's own HTTP/1.1 connection: the I/O around `berth_core::http1`.
+//!
+//! Plain calls (no body or an in-memory one) write their request in one go and read
+//! the answer through the core codec; the body is split off the read buffer without
+//! copying. This is what makes a call cost little more than the raw socket round trip.
+//! Streamed uploads and attach/exec upgrades hand the connection to hyper instead
+//! (see `pool`), which reads while it writes and hands over upgraded sockets.
+
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::{Buf, BytesMut};
+use http::Method;
+use tokio::io::AsyncWriteExt as _;
+
+use berth_core::http1::{ResponseHead, parse_response_head};
+
+use super::connector::Conn;
+
+/// The smallest and largest read: a call's answer usually fits the first; a download
+/// grows the reads while they come back full, as hyper does.
+const READ_MIN: usize = 8 * 1024;
+const READ_MAX: usize = 256 * 1024;
+
+/// One open connection and what was read from it but not handled yet.
+#[derive(Debug)]
+pub(crate) struct Http1 {
+    pub(crate) io: Conn,
+    pub(crate) buf: BytesMut,
+    read_size: usize,
+    /// True when the connection came from the idle list (the daemon may have closed it
+    /// meanwhile; such a failure is retried once on a fresh connection).
+    pub(crate) reused: bool,
+}
+
+/// Why a request got no response head.
+#[derive(Debug)]
+pub(crate) enum Failure {
+    /// The connection was gone before anything of an answer arrived: a request on a
+    /// reused connection may be retried on a fresh one.
+    Closed(Option<io::Error>),
+    /// The answer started but was cut off by EOF.
+    CutOff,
+    /// Reading or writing failed after the answer started.
+    Io(io::Error),
+    /// The bytes are not an HTTP response.
+    Malformed(berth_core::Error),
+}
+
+impl Failure {
+    pub(crate) fn is_stale_connection(&self) -> bool {
+        match self {
+            Failure::Closed(None) => true,
+            Failure::Closed(Some(e)) => is_reset(e),
+            _ => false,
+        }
+    }
+}
+
+fn is_reset(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::BrokenPipe
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::ConnectionAborted
+    )
+}
+
+impl Http1 {
+    pub(crate) fn new(io: Conn) -> Http1 {
+        Http1 {
+            io,
+            buf: BytesMut::new(),
+            read_size: READ_MIN,
+            reused: false,
+        }
+    }
+
+    /// Whether an idle connection can carry a request: still open, and the daemon sent
+    /// nothing since the last answer (stray bytes would be read as the next answer).
+    /// Never blocks: one non-blocking read at most.
+    pub(crate) fn is_reusable(&mut self) -> bool {
+        if !self.buf.is_empty() {
+            return false;
+        }
+        let mut cx = Context::from_waker(std::task::Waker::noop());
+        match self.poll_fill(&mut cx) {
+            Poll::Pending => true,
+            // EOF, stray bytes or an error.
+            Poll::Ready(_) => false,
+        }
+    }
+
+    /// Reads more bytes into the buffer; `Ok(0)` at EOF.
+    pub(crate) fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        if self.buf.capacity() - self.buf.len() < self.read_size / 2 {
+            self.buf.reserve(self.read_size);
+        }
+        let spare = self.buf.capacity() - self.buf.len();
+        let r = tokio_util::io::poll_read_buf(Pin::new(&mut self.io), cx, &mut self.buf);
+        if let Poll::Ready(Ok(n)) = r {
+            if n == spare && self.read_size < READ_MAX {
+                self.read_size *= 2;
+            }
+        }
+        r
+    }
+
+    /// Writes a request (head and body) and reads the answer's head; the body is left
+    /// in `buf` for a `BodyDecoder`. Informational answers (1xx but 101) are skipped.
+    pub(crate) async fn roundtrip(
+        &mut self,
+        request: &[u8],
+        body: &[u8],
+        method: &Method,
+    ) -> Result<ResponseHead, Failure> {
+        if let Err(e) = self.write(request, body).await {
+            return Err(Failure::Closed(Some(e)));
+        }
+        let mut answered = false;
+        loop {
+            match parse_response_head(&self.buf, method) {
+                Ok(Some((used, head))) => {
+                    self.buf.advance(used);
+                    if head.status.is_informational()
+                        && head.status != http::StatusCode::SWITCHING_PROTOCOLS
+                    {
+                        continue;
+                    }
+                    return Ok(head);
+                }
+                Ok(None) => {}
+                Err(e) => return Err(Failure::Malformed(e)),
+            }
+            answered |= !self.buf.is_empty();
+            match std::future::poll_fn(|cx| self.poll_fill(cx)).await {
+                Ok(0) if answered => return Err(Failure::CutOff),
+                Ok(0) => return Err(Failure::Closed(None)),
+                Ok(_) => {}
+                Err(e) if answered => return Err(Failure::Io(e)),
+                Err(e) => return Err(Failure::Closed(Some(e))),
+            }
+        }
+    }
+
+    async fn write(&mut self, request: &[u8], body: &[u8]) -> io::Result<()> {
+        // One write for a head and a small body; a large body is not copied.
+        if body.is_empty() {
+            self.io.write_all(request).await?;
+        } else if body.len() <= 16 * 1024 {
+            let mut all = Vec::with_capacity(request.len() + body.len());
+            all.extend_from_slice(request);
+            all.extend_from_slice(body);
+            self.io.write_all(&all).await?;
+        } else {
+            self.io.write_all(request).await?;
+            self.io.write_all(body).await?;
+        }
+        self.io.flush().await
+    }
+}
