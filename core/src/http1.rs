@@ -142,12 +142,10 @@ pub fn parse_response_head(buf: &[u8], method: &Method) -> Result<Option<(usize,
     let mut slots = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut res = httparse::Response::new(&mut slots);
     let used = match res.parse(buf) {
-        Ok(httparse::Status::Complete(n)) => n,
-        Ok(httparse::Status::Partial) if buf.len() > MAX_HEAD => {
-            return Err(Error::Protocol(format!(
-                "the response head is longer than {MAX_HEAD} bytes"
-            )));
-        }
+        // The same limit whether the head arrived whole or in pieces.
+        Ok(httparse::Status::Complete(n)) if n <= MAX_HEAD => n,
+        Ok(httparse::Status::Complete(_)) => return Err(head_too_long()),
+        Ok(httparse::Status::Partial) if buf.len() > MAX_HEAD => return Err(head_too_long()),
         Ok(httparse::Status::Partial) => return Ok(None),
         Err(e) => {
             return Err(Error::Protocol(format!(
@@ -218,6 +216,10 @@ pub fn parse_response_head(buf: &[u8], method: &Method) -> Result<Option<(usize,
             keep_alive,
         },
     )))
+}
+
+fn head_too_long() -> Error {
+    Error::Protocol(format!("the response head is longer than {MAX_HEAD} bytes"))
 }
 
 fn parse_length(v: &[u8]) -> Result<u64> {
@@ -305,29 +307,17 @@ impl BodyDecoder {
                 State::UntilClose => {
                     return Ok((!buf.is_empty()).then(|| buf.split().freeze()));
                 }
-                State::Length(left) => {
+                State::Length(left) | State::ChunkData(left) => {
                     if buf.is_empty() {
                         return Ok(None);
                     }
                     let n = take(left, buf.len());
                     let left = left - n as u64;
-                    self.state = if left == 0 {
-                        State::Done
-                    } else {
-                        State::Length(left)
-                    };
-                    return Ok(Some(buf.split_to(n).freeze()));
-                }
-                State::ChunkData(left) => {
-                    if buf.is_empty() {
-                        return Ok(None);
-                    }
-                    let n = take(left, buf.len());
-                    let left = left - n as u64;
-                    self.state = if left == 0 {
-                        State::ChunkEnd
-                    } else {
-                        State::ChunkData(left)
+                    self.state = match (self.state, left) {
+                        (State::Length(_), 0) => State::Done,
+                        (State::Length(_), left) => State::Length(left),
+                        (_, 0) => State::ChunkEnd,
+                        (_, left) => State::ChunkData(left),
                     };
                     return Ok(Some(buf.split_to(n).freeze()));
                 }

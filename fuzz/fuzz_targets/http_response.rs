@@ -1,7 +1,7 @@
 //! The HTTP response path as berth runs it: the fuzz bytes are the whole answer of a
 //! daemon on a unix socket (status line, headers, chunked or sized body, garbage),
-//! read by berth's real pooled transport (hyper client connection driven inline), its
-//! upgrade path, the stream decoders and the client's typed calls.
+//! read by berth's real pooled transport (its own HTTP/1 connection for plain calls,
+//! hyper for the upgrade path), the stream decoders and the client's typed calls.
 //!
 //! The fake daemon writes the bytes and closes the connection, so every call must end
 //! quickly with `Ok` or a typed error: never a panic, never a hang (a 10 s guard), and

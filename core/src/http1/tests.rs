@@ -243,7 +243,7 @@ fn endless_or_crowded_heads_are_refused() {
 
 /// A captured answer: its head's framing and the body bytes that follow the head.
 fn captured(raw: &[u8]) -> (Framing, Vec<u8>) {
-    let (used, h) = head(&raw);
+    let (used, h) = head(raw);
     (h.framing, raw[used..].to_vec())
 }
 

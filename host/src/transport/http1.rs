@@ -85,11 +85,8 @@ impl Http1 {
             return false;
         }
         let mut cx = Context::from_waker(std::task::Waker::noop());
-        match self.poll_fill(&mut cx) {
-            Poll::Pending => true,
-            // EOF, stray bytes or an error.
-            Poll::Ready(_) => false,
-        }
+        // Ready means EOF, stray bytes or an error.
+        self.poll_fill(&mut cx).is_pending()
     }
 
     /// Reads more bytes into the buffer; `Ok(0)` at EOF.
@@ -99,10 +96,11 @@ impl Http1 {
         }
         let spare = self.buf.capacity() - self.buf.len();
         let r = tokio_util::io::poll_read_buf(Pin::new(&mut self.io), cx, &mut self.buf);
-        if let Poll::Ready(Ok(n)) = r {
-            if n == spare && self.read_size < READ_MAX {
-                self.read_size *= 2;
-            }
+        if let Poll::Ready(Ok(n)) = r
+            && n == spare
+            && self.read_size < READ_MAX
+        {
+            self.read_size *= 2;
         }
         r
     }
