@@ -904,7 +904,10 @@ fn latency(
         println!(
             "  inspect = GET /containers/{{id}}/json (berth: containers().get, bollard: \
              inspect_container); list = GET /containers/json?all=1 (berth: containers().list, \
-             bollard: list_containers); both decode into typed models, the floor does not"
+             bollard: list_containers); bollard decodes into typed models when the answer \
+             arrives, berth checks the JSON then and decodes its typed views on first use (the \
+             decode-only lines below show that cost), berth (raw JSON) keeps the bytes, the \
+             floor parses nothing"
         );
     }
     println!();

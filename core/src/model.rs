@@ -31,17 +31,50 @@ const MAX_SKIPPED_FIELDS: usize = 64;
 /// assert_eq!(ev.action.as_deref(), Some("start"));      // typed view (Deref)
 /// assert!(ev.typ.is_none());                            // unknown enum value left out …
 /// assert_eq!(ev.attrs["Type"], "brand-new-kind");       // … but kept raw
-/// assert_eq!(ev.unread, vec!["Type".to_string()]);
+/// assert_eq!(ev.unread(), ["Type"]);
 /// ```
-#[derive(Debug, Clone, PartialEq)]
+///
+/// The answers read most often (container inspect and list) are decoded *lazily*
+/// ([`Typed::lazy_from_slice`]): the body is checked to be JSON when it arrives, and the
+/// typed view is decoded on first use — an inspect whose caller only wants the id, the
+/// raw JSON or to act on the container never pays for decoding a few hundred fields.
+#[derive(Clone)]
 pub struct Typed<T> {
     /// The JSON exactly as the daemon sent it (a [`Value`] through `Deref`, parsed on
     /// first use).
     pub attrs: Attrs,
-    /// The typed view.
-    pub typed: T,
+    /// The typed view and what it could not read; empty until first use when lazy.
+    view: OnceLock<View<T>>,
+    /// The typed view of a lazy answer that cannot be read as `T` at all (`T::default`);
+    /// `None` for answers decoded when they arrived.
+    fallback: Option<fn() -> T>,
+    /// The ids of a lazy object answer, read while checking its JSON.
+    ids: Option<Box<Ids>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct View<T> {
+    typed: T,
     /// Paths (`Config.Healthcheck.Test`) of fields the typed view could not read.
-    pub unread: Vec<String>,
+    unread: Vec<String>,
+}
+
+impl<T> Typed<T> {
+    /// A response from its parts: the raw JSON, the typed view, and the paths of fields
+    /// the typed view could not read.
+    pub fn from_parts(attrs: Attrs, typed: T, unread: Vec<String>) -> Typed<T> {
+        Typed {
+            attrs,
+            view: OnceLock::from(View { typed, unread }),
+            fallback: None,
+            ids: None,
+        }
+    }
+
+    /// True once the typed view has been decoded (always, unless lazy and unused).
+    pub fn is_decoded(&self) -> bool {
+        self.view.get().is_some()
+    }
 }
 
 impl<T: DeserializeOwned> Typed<T> {
@@ -50,11 +83,11 @@ impl<T: DeserializeOwned> Typed<T> {
         // Fast path: the typed view straight from the bytes; the raw JSON is kept as
         // bytes and parsed only if someone looks at it (most callers never do).
         if let Ok(typed) = serde_json::from_slice::<T>(body) {
-            return Ok(Typed {
-                attrs: Attrs::from_valid_json(Bytes::copy_from_slice(body)),
+            return Ok(Typed::from_parts(
+                Attrs::from_valid_json(Bytes::copy_from_slice(body)),
                 typed,
-                unread: Vec::new(),
-            });
+                Vec::new(),
+            ));
         }
         let attrs: Value = serde_json::from_slice(body)
             .map_err(|e| Error::Decode(format!("body is not JSON ({e}): {}", excerpt(body))))?;
@@ -64,11 +97,151 @@ impl<T: DeserializeOwned> Typed<T> {
     /// Decodes an already parsed JSON value.
     pub fn from_value(attrs: Value) -> Result<Typed<T>> {
         let (typed, unread) = decode_lenient(&attrs)?;
-        Ok(Typed {
-            attrs: Attrs::from(attrs),
-            typed,
-            unread,
+        Ok(Typed::from_parts(Attrs::from(attrs), typed, unread))
+    }
+
+    /// A JSON object body whose typed view is decoded on first use. The body is checked
+    /// to be JSON now (an error here, as with [`from_slice`](Self::from_slice)); a body
+    /// that is not an object is decoded now. For models whose fields are all optional
+    /// (every field the lenient decode cannot read is left out), so decoding later
+    /// cannot fail; should it still (more unreadable fields than the decoder skips),
+    /// the typed view is `T::default()` and [`unread`](Self::unread) holds `"."`.
+    pub fn lazy_from_slice(body: &[u8]) -> Result<Typed<T>>
+    where
+        T: Default,
+    {
+        Typed::lazy(Bytes::copy_from_slice(body))
+    }
+
+    fn lazy(body: Bytes) -> Result<Typed<T>>
+    where
+        T: Default,
+    {
+        if body.trim_ascii_start().first() != Some(&b'{') {
+            return Typed::from_slice(&body);
+        }
+        // One pass checks the whole body is JSON and picks up the ids on the way.
+        let ids = serde_json::from_slice::<Ids>(&body)
+            .map_err(|e| Error::Decode(format!("body is not JSON ({e}): {}", excerpt(&body))))?;
+        Ok(Typed::lazy_checked(body, Some(Box::new(ids))))
+    }
+
+    /// A lazy answer whose bytes are known to be one JSON object.
+    fn lazy_checked(body: Bytes, ids: Option<Box<Ids>>) -> Typed<T>
+    where
+        T: Default,
+    {
+        Typed {
+            attrs: Attrs::from_valid_json(body),
+            view: OnceLock::new(),
+            fallback: Some(T::default),
+            ids,
+        }
+    }
+
+    fn view(&self) -> &View<T> {
+        self.view.get_or_init(|| {
+            if let Some(raw) = self.attrs.raw_json()
+                && let Ok(typed) = serde_json::from_slice::<T>(raw)
+            {
+                return View {
+                    typed,
+                    unread: Vec::new(),
+                };
+            }
+            match decode_lenient(self.attrs.value()) {
+                Ok((typed, unread)) => View { typed, unread },
+                Err(e) => View {
+                    typed: match self.fallback {
+                        Some(default) => default(),
+                        None => unreachable!("answers decoded when they arrived have a view"),
+                    },
+                    unread: vec![format!(". ({e})")],
+                },
+            }
         })
+    }
+
+    /// The typed view (also reachable through `Deref`).
+    pub fn typed(&self) -> &T {
+        &self.view().typed
+    }
+
+    /// The typed view, to edit.
+    pub fn typed_mut(&mut self) -> &mut T {
+        let _ = self.view();
+        &mut self
+            .view
+            .get_mut()
+            .unwrap_or_else(|| unreachable!("decoded just above"))
+            .typed
+    }
+
+    /// The typed view, owned.
+    pub fn into_typed(self) -> T {
+        let _ = self.view();
+        match self.view.into_inner() {
+            Some(v) => v.typed,
+            None => unreachable!("decoded just above"),
+        }
+    }
+
+    /// Paths (`Config.Healthcheck.Test`) of fields the typed view could not read; the
+    /// raw JSON ([`attrs`](Self::attrs)) still has them.
+    pub fn unread(&self) -> &[String] {
+        &self.view().unread
+    }
+
+    /// The object's id: the typed view's (`typed_id`) when it has been decoded and has
+    /// one, else the raw JSON's field `key` (`"Id"`, or `"ID"` for swarm objects; a
+    /// field the lenient decode had to skip); `None` when empty or absent. A lazy answer
+    /// is not decoded for this: its id is read straight from the raw bytes.
+    pub fn object_id(
+        &self,
+        typed_id: impl FnOnce(&T) -> Option<&str>,
+        key: &str,
+    ) -> Option<String> {
+        if let Some(view) = self.view.get() {
+            if let Some(id) = typed_id(&view.typed).filter(|id| !id.is_empty()) {
+                return Some(id.to_owned());
+            }
+        } else if let (Some(ids), Some(_)) = (&self.ids, self.attrs.raw_json()) {
+            // Read when the answer arrived, and the JSON is unedited since.
+            let id = if key == "ID" { &ids.upper } else { &ids.id };
+            return id.clone().filter(|id| !id.is_empty());
+        }
+        self.attrs
+            .get(key)
+            .and_then(Value::as_str)
+            .filter(|id| !id.is_empty())
+            .map(str::to_owned)
+    }
+}
+
+/// The id fields of an object, read without decoding the rest.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+struct Ids {
+    #[serde(rename = "Id")]
+    id: Option<String>,
+    #[serde(rename = "ID")]
+    upper: Option<String>,
+}
+
+impl<T: fmt::Debug> fmt::Debug for Typed<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("Typed");
+        d.field("attrs", &self.attrs);
+        match self.view.get() {
+            Some(v) => d.field("typed", &v.typed).field("unread", &v.unread),
+            None => d.field("typed", &format_args!("<decoded on first use>")),
+        };
+        d.finish()
+    }
+}
+
+impl<T: DeserializeOwned + PartialEq> PartialEq for Typed<T> {
+    fn eq(&self, other: &Typed<T>) -> bool {
+        self.attrs == other.attrs && self.view() == other.view()
     }
 }
 
@@ -110,6 +283,14 @@ impl Attrs {
         Attrs {
             raw: Source::Json(raw),
             value: OnceLock::new(),
+        }
+    }
+
+    /// The daemon's bytes of a whole document not edited since (not list elements).
+    fn raw_json(&self) -> Option<&[u8]> {
+        match &self.raw {
+            Source::Json(raw) => Some(raw),
+            Source::Element(..) | Source::None => None,
         }
     }
 
@@ -198,28 +379,10 @@ impl serde::Serialize for Attrs {
     }
 }
 
-impl<T> Typed<T> {
-    /// The object's id: `typed_id` (the typed view's `id`) when it has one, else the raw
-    /// JSON's field `key` (`"Id"`, or `"ID"` for swarm objects; a field the lenient
-    /// decode had to skip); `None` when empty or absent. The typed view comes first
-    /// because reading the raw JSON parses it.
-    pub fn object_id(&self, typed_id: Option<&str>, key: &str) -> Option<String> {
-        typed_id
-            .filter(|id| !id.is_empty())
-            .or_else(|| {
-                self.attrs
-                    .get(key)
-                    .and_then(Value::as_str)
-                    .filter(|id| !id.is_empty())
-            })
-            .map(str::to_owned)
-    }
-}
-
-impl<T> std::ops::Deref for Typed<T> {
+impl<T: DeserializeOwned> std::ops::Deref for Typed<T> {
     type Target = T;
     fn deref(&self) -> &T {
-        &self.typed
+        self.typed()
     }
 }
 
@@ -241,11 +404,7 @@ pub fn typed_with_default<T: DeserializeOwned>(
         }
         _ => decode_lenient(&attrs)?,
     };
-    Ok(Typed {
-        attrs: attrs.into(),
-        typed,
-        unread,
-    })
+    Ok(Typed::from_parts(attrs.into(), typed, unread))
 }
 
 /// A JSON array body as typed items; `null` (the daemon's "nothing") is empty. `what`
@@ -261,13 +420,12 @@ pub fn typed_list<T: DeserializeOwned>(body: &[u8], what: &str) -> Result<Vec<Ty
         return Ok(items
             .into_iter()
             .enumerate()
-            .map(|(i, typed)| Typed {
-                attrs: Attrs {
+            .map(|(i, typed)| {
+                let attrs = Attrs {
                     raw: Source::Element(Arc::clone(&list), i),
                     value: OnceLock::new(),
-                },
-                typed,
-                unread: Vec::new(),
+                };
+                Typed::from_parts(attrs, typed, Vec::new())
             })
             .collect());
     }
@@ -281,6 +439,33 @@ pub fn typed_list<T: DeserializeOwned>(body: &[u8], what: &str) -> Result<Vec<Ty
             excerpt(other.to_string().as_bytes())
         ))),
     }
+}
+
+/// A JSON array body of objects whose typed views are decoded on first use (see
+/// [`Typed::lazy_from_slice`]); each item keeps its own slice of the body as raw JSON.
+/// `null` is empty. Errors are those of [`typed_list`].
+pub fn typed_list_lazy<T: DeserializeOwned + Default>(
+    body: &[u8],
+    what: &str,
+) -> Result<Vec<Typed<T>>> {
+    let raw = Bytes::copy_from_slice(body);
+    let Ok(items) = serde_json::from_slice::<Option<Vec<&serde_json::value::RawValue>>>(&raw)
+    else {
+        return typed_list(body, what);
+    };
+    items
+        .unwrap_or_default()
+        .into_iter()
+        .map(|item| {
+            let item = raw.slice_ref(item.get().as_bytes());
+            // Reading the array checked every item's JSON already.
+            if item.first() == Some(&b'{') {
+                Ok(Typed::lazy_checked(item, None))
+            } else {
+                Typed::from_slice(&item)
+            }
+        })
+        .collect()
 }
 
 /// Decodes `value` as `T`, dropping fields that fail (see the module docs).
@@ -462,7 +647,7 @@ mod tests {
         let odd = br#"[{"Id":"c","Created":"not a number"}]"#;
         let items: Vec<Typed<ContainerSummary>> = typed_list(odd, "list").expect("lenient");
         assert_eq!(items[0].id.as_deref(), Some("c"));
-        assert_eq!(items[0].unread, vec!["Created".to_string()]);
+        assert_eq!(items[0].unread(), ["Created"]);
         let none: Vec<Typed<ContainerSummary>> = typed_list(b"null", "list").expect("null");
         assert!(none.is_empty());
         assert!(typed_list::<ContainerSummary>(b"{}", "list").is_err());
@@ -480,7 +665,7 @@ mod tests {
         let state = t.state.as_ref().expect("state kept");
         assert!(state.status.is_none());
         assert_eq!(state.running, Some(false));
-        assert_eq!(t.unread, vec!["State.Status".to_string()]);
+        assert_eq!(t.unread(), ["State.Status"]);
         assert_eq!(t.attrs["State"]["Status"], "hibernating");
     }
 
@@ -492,7 +677,99 @@ mod tests {
             t.args.as_deref(),
             Some(&["a".to_string(), "b".to_string()][..])
         );
-        assert_eq!(t.unread, vec!["Args[1]".to_string()]);
+        assert_eq!(t.unread(), ["Args[1]"]);
+    }
+
+    #[test]
+    fn lazy_answers_check_json_now_and_decode_on_first_use() {
+        let raw = br#"{"Id":"abc","Name":"/web","State":{"Status":"hibernating","Running":true},"New":1}"#;
+        let t: Typed<ContainerInspectResponse> = Typed::lazy_from_slice(raw).expect("JSON");
+        assert!(!t.is_decoded());
+        // The id comes from the raw bytes without decoding the view.
+        assert_eq!(
+            t.object_id(|c| c.id.as_deref(), "Id").as_deref(),
+            Some("abc")
+        );
+        assert!(!t.is_decoded());
+        assert_eq!(t.attrs["New"], 1);
+        // First use decodes, leniently, exactly as an eager answer.
+        assert_eq!(t.name.as_deref(), Some("/web"));
+        assert!(t.is_decoded());
+        assert_eq!(t.unread(), ["State.Status"]);
+        let eager: Typed<ContainerInspectResponse> = Typed::from_slice(raw).expect("eager");
+        assert_eq!(t, eager);
+        assert_eq!(t.typed(), eager.typed());
+
+        // Not JSON: an error now, as eager; not an object: decoded now, as eager.
+        for bad in [&b"{\"Id\":"[..], b"{} trailing", b"{nope"] {
+            let e = Typed::<ContainerInspectResponse>::lazy_from_slice(bad).expect_err("not JSON");
+            assert!(matches!(e, Error::Decode(_)), "{e:?}");
+        }
+        let e = Typed::<ContainerInspectResponse>::lazy_from_slice(b"[1]").expect_err("array");
+        assert!(matches!(e, Error::Decode(_)), "{e:?}");
+
+        // Edited before first use: the view is decoded from the edited JSON.
+        let mut t: Typed<ContainerInspectResponse> = Typed::lazy_from_slice(raw).expect("JSON");
+        t.attrs["Id"] = "edited".into();
+        assert_eq!(t.id.as_deref(), Some("edited"));
+        let mut t: Typed<ContainerInspectResponse> = Typed::lazy_from_slice(raw).expect("JSON");
+        t.typed_mut().name = Some("/renamed".into());
+        assert_eq!(t.name.as_deref(), Some("/renamed"));
+        assert_eq!(t.into_typed().id.as_deref(), Some("abc"));
+    }
+
+    #[test]
+    fn lazy_lists_slice_the_body_per_item() {
+        use crate::models::ContainerSummary;
+        let body = br#" [ {"Id":"a","Names":["/one"],"New":1} , {"Id":"b","Created":"x"} ] "#;
+        let items: Vec<Typed<ContainerSummary>> = typed_list_lazy(body, "list").expect("list");
+        assert_eq!(items.len(), 2);
+        assert!(items.iter().all(|i| !i.is_decoded()));
+        assert_eq!(
+            items[1].object_id(|c| c.id.as_deref(), "Id").as_deref(),
+            Some("b")
+        );
+        assert_eq!(
+            items[0].attrs,
+            serde_json::json!({"Id":"a","Names":["/one"],"New":1})
+        );
+        assert_eq!(items[1].unread(), ["Created"]);
+        assert_eq!(items[0].names.as_deref(), Some(&["/one".to_string()][..]));
+        assert!(
+            typed_list_lazy::<ContainerSummary>(b"null", "list")
+                .expect("null")
+                .is_empty()
+        );
+        assert!(
+            typed_list_lazy::<ContainerSummary>(b"[]", "list")
+                .expect("empty")
+                .is_empty()
+        );
+        for bad in [&b"{}"[..], b"[1,", b"[{}] x"] {
+            let e = typed_list_lazy::<ContainerSummary>(bad, "list").expect_err("not a list");
+            assert!(matches!(e, Error::Decode(_)), "{e:?}");
+        }
+        // An item that is not an object is decoded now, like the eager list would.
+        let e = typed_list_lazy::<ContainerSummary>(b"[{},5]", "list").expect_err("5");
+        assert!(matches!(e, Error::Decode(_)), "{e:?}");
+    }
+
+    #[test]
+    fn lazy_answer_the_model_cannot_read_at_all_keeps_its_raw_json() {
+        // More unreadable fields (numbers where label strings belong) than the lenient
+        // decoder skips: the view is the default, `unread` says why, the JSON is whole.
+        let labels: serde_json::Map<String, Value> = (0..(MAX_SKIPPED_FIELDS + 5))
+            .map(|i| (format!("l{i}"), serde_json::json!(i)))
+            .collect();
+        let body =
+            serde_json::to_vec(&serde_json::json!({"Id": "x", "Config": {"Labels": labels}}))
+                .expect("json");
+        let t: Typed<ContainerInspectResponse> = Typed::lazy_from_slice(&body).expect("JSON");
+        assert_eq!(t.typed(), &ContainerInspectResponse::default());
+        assert_eq!(t.unread().len(), 1);
+        assert!(t.unread()[0].starts_with(". ("), "{:?}", t.unread());
+        assert_eq!(t.attrs["Config"]["Labels"]["l3"], 3);
+        assert_eq!(t.object_id(|c| c.id.as_deref(), "Id").as_deref(), Some("x"));
     }
 
     #[test]

@@ -529,7 +529,7 @@ impl Guest for Engine {
                 config,
             })
             .map_err(err)?;
-        Ok(answer.typed.id.clone())
+        Ok(answer.into_typed().id)
     }
 
     fn prune(f: Vec<(String, Vec<String>)>) -> R<common::PruneReport> {

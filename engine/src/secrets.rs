@@ -80,7 +80,7 @@ impl secrets::Guest for Engine {
                 templating: None,
             })
             .map_err(err)?;
-        Ok(answer.typed.id.clone())
+        Ok(answer.into_typed().id)
     }
 
     fn update(id: String, version: u64, spec: String) -> R<()> {
@@ -123,7 +123,7 @@ impl configs::Guest for Engine {
                 templating: None,
             })
             .map_err(err)?;
-        Ok(answer.typed.id.clone())
+        Ok(answer.into_typed().id)
     }
 
     fn update(id: String, version: u64, spec: String) -> R<()> {

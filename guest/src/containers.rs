@@ -106,7 +106,7 @@ impl Container {
         docker: Docker,
         attrs: Typed<ContainerInspectResponse>,
     ) -> Result<Container> {
-        match attrs.object_id(attrs.typed.id.as_deref(), "Id") {
+        match attrs.object_id(|t| t.id.as_deref(), "Id") {
             Some(id) => Ok(Container { docker, id, attrs }),
             None => Err(Error::Decode("container inspect answer has no Id".into())),
         }

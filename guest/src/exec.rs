@@ -31,7 +31,7 @@ pub struct ExecOutput {
 impl Exec<'_> {
     /// `POST /containers/{id}/exec`: the new exec's id.
     pub fn create(&self, options: &ExecCreate) -> Result<String> {
-        Ok(self.docker.execute(options)?.typed.id.clone())
+        Ok(self.docker.execute(options)?.into_typed().id)
     }
 
     /// `POST /exec/{id}/start` (upgraded). `tty` must match the create.

@@ -717,9 +717,9 @@ async fn container_object_fields() {
     assert_eq!(c.image_id(), Some(image.as_str()));
     assert!(c.ports().is_empty());
     assert!(
-        c.attrs().unread.is_empty(),
+        c.attrs().unread().is_empty(),
         "unread: {:?}",
-        c.attrs().unread
+        c.attrs().unread()
     );
 }
 

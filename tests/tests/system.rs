@@ -40,7 +40,7 @@ async fn version_matches_cli() {
         Some(docker_cli(&["version", "--format", "{{.Server.Version}}"]).as_str())
     );
     assert_eq!(v.attrs["Os"], "linux");
-    assert!(v.unread.is_empty(), "unread fields: {:?}", v.unread);
+    assert!(v.unread().is_empty(), "unread fields: {:?}", v.unread());
 }
 
 #[tokio::test]

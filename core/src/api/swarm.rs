@@ -469,7 +469,7 @@ impl Endpoint for SwarmUnlockKey {
     fn parse(&self, r: Response<'_>) -> Result<String> {
         r.success()?;
         let t: Typed<models::UnlockKeyResponse> = Typed::from_slice(r.body)?;
-        Ok(t.typed.unlock_key.unwrap_or_default())
+        Ok(t.into_typed().unlock_key.unwrap_or_default())
     }
 }
 

@@ -161,14 +161,14 @@ impl AuthStore {
 
     /// Uses `auth` for its registry from now on (what a successful login does).
     pub fn remember(&mut self, auth: AuthConfig) {
-        let answer = Typed {
-            attrs: serde_json::json!({"Status": "stored"}).into(),
-            typed: AuthResponse {
+        let answer = Typed::from_parts(
+            serde_json::json!({"Status": "stored"}).into(),
+            AuthResponse {
                 status: "stored".into(),
                 identity_token: None,
             },
-            unread: Vec::new(),
-        };
+            Vec::new(),
+        );
         self.logins.insert(
             auth.registry(),
             Login {

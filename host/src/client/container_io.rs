@@ -111,7 +111,7 @@ impl Docker {
     /// `POST /containers/{id}/exec`: creates an exec instance, returning its id.
     pub async fn exec_create(&self, options: &ExecCreate) -> Result<String> {
         let r = self.execute(options).await?;
-        Ok(r.typed.id.clone())
+        Ok(r.into_typed().id)
     }
 
     /// `POST /exec/{id}/start`, attached: the duplex session. `tty` must be the value

@@ -133,7 +133,7 @@ impl Container {
         docker: Docker,
         attrs: Typed<ContainerInspectResponse>,
     ) -> Result<Container> {
-        let id = id_of(&attrs, attrs.typed.id.as_deref(), "Id", "container inspect")?;
+        let id = id_of(&attrs, |t| t.id.as_deref(), "Id", "container inspect")?;
         Ok(Container { docker, id, attrs })
     }
 
@@ -332,7 +332,7 @@ impl Container {
             .await?;
         let full = format!("/{}", name.strip_prefix('/').unwrap_or(name));
         self.attrs.attrs["Name"] = Value::String(full.clone());
-        self.attrs.typed.name = Some(full);
+        self.attrs.typed_mut().name = Some(full);
         Ok(())
     }
 

@@ -73,7 +73,7 @@ impl Images {
             .list(options)
             .await?
             .into_iter()
-            .map(|i| i.typed.id)
+            .map(|i| i.into_typed().id)
             .collect())
     }
 
@@ -240,7 +240,7 @@ pub struct Image {
 impl Image {
     /// An image object from an inspect answer.
     pub fn from_inspect(docker: Docker, attrs: Typed<ImageInspect>) -> Result<Image> {
-        let id = id_of(&attrs, attrs.typed.id.as_deref(), "Id", "image inspect")?;
+        let id = id_of(&attrs, |t| t.id.as_deref(), "Id", "image inspect")?;
         Ok(Image { docker, id, attrs })
     }
 

@@ -397,9 +397,9 @@ async fn error_for_status(res: WireResponse) -> Result<WireResponse> {
 /// The id of an object answer (`what`: "container inspect", "service", …): the typed
 /// view's when it has one, else the raw JSON's field `key`; a `Decode` error when there
 /// is none.
-pub(crate) fn id_of<T>(
+pub(crate) fn id_of<T: serde::de::DeserializeOwned>(
     attrs: &berth_core::Typed<T>,
-    typed_id: Option<&str>,
+    typed_id: impl FnOnce(&T) -> Option<&str>,
     key: &str,
     what: &str,
 ) -> Result<String> {

@@ -114,7 +114,7 @@ pub struct Network {
 impl Network {
     /// A network object from an inspect (or list) answer.
     pub fn from_inspect(docker: Docker, attrs: Typed<models::NetworkInspect>) -> Result<Network> {
-        let id = id_of(&attrs, attrs.typed.id.as_deref(), "Id", "network inspect")?;
+        let id = id_of(&attrs, |t| t.id.as_deref(), "Id", "network inspect")?;
         Ok(Network { docker, id, attrs })
     }
 

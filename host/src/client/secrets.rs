@@ -112,7 +112,7 @@ pub struct Secret {
 impl Secret {
     /// A secret object from an inspect (or list) answer.
     pub fn from_inspect(docker: Docker, attrs: Typed<models::Secret>) -> Result<Secret> {
-        let id = id_of(&attrs, attrs.typed.id.as_deref(), "ID", "secret")?;
+        let id = id_of(&attrs, |t| t.id.as_deref(), "ID", "secret")?;
         Ok(Secret { docker, id, attrs })
     }
 
@@ -233,7 +233,7 @@ pub struct Config {
 impl Config {
     /// A config object from an inspect (or list) answer.
     pub fn from_inspect(docker: Docker, attrs: Typed<models::Config>) -> Result<Config> {
-        let id = id_of(&attrs, attrs.typed.id.as_deref(), "ID", "config")?;
+        let id = id_of(&attrs, |t| t.id.as_deref(), "ID", "config")?;
         Ok(Config { docker, id, attrs })
     }
 

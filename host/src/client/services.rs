@@ -132,7 +132,7 @@ pub struct Service {
 impl Service {
     /// A service object from an inspect (or list) answer.
     pub fn from_inspect(docker: Docker, attrs: Typed<models::Service>) -> Result<Service> {
-        let id = id_of(&attrs, attrs.typed.id.as_deref(), "ID", "service")?;
+        let id = id_of(&attrs, |t| t.id.as_deref(), "ID", "service")?;
         Ok(Service { docker, id, attrs })
     }
 

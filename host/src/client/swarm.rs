@@ -227,7 +227,7 @@ pub struct Node {
 impl Node {
     /// A node object from an inspect (or list) answer.
     pub fn from_inspect(docker: Docker, attrs: Typed<models::Node>) -> Result<Node> {
-        let id = id_of(&attrs, attrs.typed.id.as_deref(), "ID", "node")?;
+        let id = id_of(&attrs, |t| t.id.as_deref(), "ID", "node")?;
         Ok(Node { docker, id, attrs })
     }
 

@@ -6,7 +6,7 @@ use serde_json::Value;
 use super::container_path;
 use crate::endpoint::{Endpoint, Response};
 use crate::error::{Error, Result};
-use crate::model::{Typed, typed_list, typed_with_default};
+use crate::model::{Typed, typed_list_lazy, typed_with_default};
 use crate::models::{
     ContainerCreateBody, ContainerCreateResponse, ContainerInspectResponse, ContainerPruneResponse,
     ContainerSummary, IdResponse,
@@ -103,7 +103,8 @@ impl Endpoint for ContainerList {
 
     fn parse(&self, r: Response<'_>) -> Result<Self::Output> {
         r.success()?;
-        typed_list(r.body, "container list")
+        // Lazy: `ps` and most scripts read a few fields of a few items.
+        typed_list_lazy(r.body, "container list")
     }
 }
 
@@ -205,7 +206,9 @@ impl Endpoint for ContainerInspect {
 
     fn parse(&self, r: Response<'_>) -> Result<Self::Output> {
         r.success()?;
-        Typed::from_slice(r.body)
+        // Lazy: most inspects want the id, the state or to act on the container, and
+        // the full model has a few hundred fields (see `Typed::lazy_from_slice`).
+        Typed::lazy_from_slice(r.body)
     }
 }
 

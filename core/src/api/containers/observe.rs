@@ -162,14 +162,13 @@ fn change(attrs: Value) -> Result<Typed<FilesystemChange>> {
     match Typed::from_value(attrs.clone()) {
         Ok(t) => Ok(t),
         Err(e) => match attrs.get("Path").and_then(Value::as_str) {
-            Some(path) if attrs.get("Kind").is_some_and(Value::is_i64) => Ok(Typed {
-                typed: FilesystemChange {
+            Some(path) if attrs.get("Kind").is_some_and(Value::is_i64) => {
+                let typed = FilesystemChange {
                     path: path.to_owned(),
                     kind: ChangeType::default(),
-                },
-                attrs: attrs.into(),
-                unread: vec!["Kind".into()],
-            }),
+                };
+                Ok(Typed::from_parts(attrs.into(), typed, vec!["Kind".into()]))
+            }
             _ => Err(e),
         },
     }
@@ -389,7 +388,7 @@ mod tests {
                 ("/new".into(), ChangeKind::Unknown(9)),
             ]
         );
-        assert_eq!(items[3].unread, vec!["Kind".to_string()]);
+        assert_eq!(items[3].unread(), ["Kind"]);
         assert!(matches!(
             c.parse(resp(200, br#"[{"Kind":"x"}]"#)),
             Err(Error::Decode(_))

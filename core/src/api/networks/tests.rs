@@ -313,7 +313,7 @@ fn inspect_query_and_version_checks() {
 fn inspect_reads_captured_answer_and_null_containers() {
     let i = NetworkInspect::new("berth-cap-30165");
     let n = i.parse(resp(200, INSPECT_2010)).expect("inspect");
-    assert!(n.unread.is_empty(), "{:?}", n.unread);
+    assert!(n.unread().is_empty(), "{:?}", n.unread());
     let ipam = n.ipam.as_ref().expect("IPAM");
     let pool = &ipam.config.as_ref().expect("Config")[0];
     assert_eq!(pool.subnet.as_deref(), Some("10.251.77.0/24"));

@@ -67,7 +67,7 @@ fn create_body_sends_only_what_is_set() {
 fn create_reads_the_volume_from_201() {
     let c = VolumeCreate::anonymous();
     let v = c.parse(resp(201, CREATED_2010)).expect("created");
-    assert!(v.unread.is_empty(), "{:?}", v.unread);
+    assert!(v.unread().is_empty(), "{:?}", v.unread());
     assert_eq!(v.name, "berth-cap-vol-30165");
     assert_eq!(v.driver, "local");
     assert_eq!(v.labels["berth.test"], "1");
