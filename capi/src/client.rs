@@ -43,8 +43,11 @@ impl BerthClient {
     }
 
     fn from_builder(builder: DockerBuilder) -> Result<BerthClient, Fail> {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
+        // current_thread: the calling thread drives the socket itself inside each call,
+        // so an answer wakes no other thread (a worker pool cost ~30-40 µs per call).
+        // Background work (an upload's request, a stream's reads) progresses while any
+        // call of this client blocks; calls from several threads take turns driving.
+        let rt = tokio::runtime::Builder::new_current_thread()
             .thread_name("berth-capi")
             .enable_all()
             .build()
