@@ -188,8 +188,9 @@ typedef uint32_t berth_stream_kind;
 // keeps its own reference, so freeing the token while a stream holds it is safe).
 typedef struct berth_cancel berth_cancel;
 
-// A connection to one Docker daemon, with its own I/O runtime (two threads). Blocking
-// calls run on that runtime.
+// A connection to one Docker daemon, with its own I/O runtime, driven by the thread of
+// each blocking call (no background threads): an open stream or upload makes progress
+// while a call on the client, the stream or the upload blocks.
 //
 // Thread safety: a client may be shared by any number of threads and used from them
 // at the same time (every call takes `const berth_client*`). Free it once, after the
