@@ -41,9 +41,10 @@ const MAX_TRAILERS: usize = 64 * 1024;
 /// one. `path` is the origin-form target (`/v1.41/containers/json?all=1`).
 ///
 /// ```
-/// use http::{HeaderMap, Method};
+/// use http::{HeaderMap, HeaderValue, Method};
 /// let mut out = Vec::new();
-/// berth_core::http1::write_request_head(&mut out, &Method::GET, "/_ping", "localhost", &HeaderMap::new(), None)?;
+/// let host = HeaderValue::from_static("localhost");
+/// berth_core::http1::write_request_head(&mut out, &Method::GET, "/_ping", &host, &HeaderMap::new(), None)?;
 /// assert_eq!(out, b"GET /_ping HTTP/1.1\r\nhost: localhost\r\n\r\n");
 /// # Ok::<(), berth_core::Error>(())
 /// ```
@@ -51,7 +52,7 @@ pub fn write_request_head(
     out: &mut Vec<u8>,
     method: &Method,
     path: &str,
-    host: &str,
+    host: &HeaderValue,
     headers: &HeaderMap,
     body_len: Option<usize>,
 ) -> Result<()> {
@@ -61,11 +62,6 @@ pub fn write_request_head(
         return Err(Error::InvalidArgument(format!(
             "cannot send {method} {path:?}: the request path must start with '/' and \
              hold no spaces or control characters"
-        )));
-    }
-    if host.bytes().any(|b| b < b' ' || b == 0x7f) {
-        return Err(Error::InvalidArgument(format!(
-            "{host:?} is not a valid HTTP host"
         )));
     }
     out.reserve(64 + path.len() + headers.len() * 32);

@@ -207,8 +207,14 @@ impl<T: DeserializeOwned> Typed<T> {
             }
         } else if let (Some(ids), Some(_)) = (&self.ids, self.attrs.raw_json()) {
             // Read when the answer arrived, and the JSON is unedited since.
-            let id = if key == "ID" { &ids.upper } else { &ids.id };
-            return id.clone().filter(|id| !id.is_empty());
+            let id = match key {
+                "Id" => Some(&ids.id),
+                "ID" => Some(&ids.upper),
+                _ => None,
+            };
+            if let Some(id) = id {
+                return id.clone().filter(|id| !id.is_empty());
+            }
         }
         self.attrs
             .get(key)

@@ -52,7 +52,7 @@ fn request_head_get_without_body() {
         &mut out,
         &Method::GET,
         "/v1.41/containers/json?all=1",
-        "localhost",
+        &HeaderValue::from_static("localhost"),
         &h,
         None,
     )
@@ -70,7 +70,7 @@ fn request_head_post_has_a_content_length_even_when_empty() {
         &mut out,
         &Method::POST,
         "/v1.41/containers/x/start",
-        "localhost",
+        &HeaderValue::from_static("localhost"),
         &HeaderMap::new(),
         None,
     )
@@ -93,7 +93,7 @@ fn request_head_post_has_a_content_length_even_when_empty() {
         &mut out,
         &Method::POST,
         "/v1.41/containers/create",
-        "127.0.0.1:2375",
+        &HeaderValue::from_static("127.0.0.1:2375"),
         &h,
         Some(17),
     )
@@ -112,7 +112,7 @@ fn request_path_with_spaces_or_line_breaks_is_refused() {
             &mut out,
             &Method::GET,
             path,
-            "localhost",
+            &HeaderValue::from_static("localhost"),
             &HeaderMap::new(),
             None,
         );

@@ -323,13 +323,10 @@ fn poll_own(
 }
 
 fn malformed_body(ctx: &Ctx, e: &berth_core::Error) -> Error {
-    let detail = match e {
-        berth_core::Error::Protocol(m) => m.clone(),
-        other => other.to_string(),
-    };
     Error::from(berth_core::Error::Protocol(format!(
-        "{}: the daemon's response was cut off or malformed: {detail}",
-        ctx.what
+        "{}: the daemon's response was cut off or malformed: {}",
+        ctx.what,
+        super::protocol_detail(e)
     )))
 }
 

@@ -58,7 +58,8 @@ impl Failure {
     }
 }
 
-fn is_reset(e: &io::Error) -> bool {
+/// An I/O error that means the peer closed or reset the connection.
+pub(crate) fn is_reset(e: &io::Error) -> bool {
     matches!(
         e.kind(),
         io::ErrorKind::BrokenPipe

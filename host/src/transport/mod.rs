@@ -214,7 +214,7 @@ impl HttpTransport {
             &mut head,
             &req.method,
             &ctx.what.path,
-            self.host_header.to_str().unwrap_or("localhost"),
+            &self.host_header,
             &headers,
             content_type.map(|_| body.len()),
         )?;
@@ -265,10 +265,7 @@ impl HttpTransport {
             Failure::Malformed(e) => Error::from(berth_core::Error::Protocol(format!(
                 "{} to {daemon} failed: {} (is this a Docker daemon?)",
                 ctx.what,
-                match e {
-                    berth_core::Error::Protocol(m) => m,
-                    other => other.to_string(),
-                }
+                protocol_detail(&e)
             ))),
         }
     }
@@ -345,6 +342,15 @@ impl HttpTransport {
             berth_core::Error::Transport(msg)
         };
         Error::with_source(kind, h)
+    }
+}
+
+/// What the HTTP/1 codec found wrong, without the category prefix (the message it goes
+/// into names the category itself).
+fn protocol_detail(e: &berth_core::Error) -> String {
+    match e {
+        berth_core::Error::Protocol(m) => m.clone(),
+        other => other.to_string(),
     }
 }
 

@@ -28,7 +28,7 @@ use hyper::client::conn::http1;
 use hyper_util::rt::TokioIo;
 
 use super::connector::{ConnectError, Connector};
-use super::http1::Http1;
+use super::http1::{Http1, is_reset};
 
 /// The request body type of every pooled connection.
 pub(crate) type ReqBody = UnsyncBoxBody<Bytes, std::io::Error>;
@@ -223,14 +223,7 @@ impl SendError {
                     || e.is_incomplete_message()
                     || std::error::Error::source(e)
                         .and_then(|s| s.downcast_ref::<std::io::Error>())
-                        .is_some_and(|io| {
-                            matches!(
-                                io.kind(),
-                                std::io::ErrorKind::BrokenPipe
-                                    | std::io::ErrorKind::ConnectionReset
-                                    | std::io::ErrorKind::ConnectionAborted
-                            )
-                        })
+                        .is_some_and(is_reset)
             }
         }
     }
