@@ -22,6 +22,14 @@ fn stdout_json(args: &[&str]) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).expect("--json prints JSON")
 }
 
+/// dockerd runs one disk-usage operation at a time and answers a concurrent one with 500
+/// "a disk usage operation is already running": the tests that run `berth df` take turns.
+fn df_turn() -> std::sync::MutexGuard<'static, ()> {
+    static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    TURN.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 #[test]
 fn version_and_info_json_match_the_daemon() {
     let v = stdout_json(&["version", "--json"]);
@@ -31,7 +39,10 @@ fn version_and_info_json_match_the_daemon() {
     );
     let i = stdout_json(&["info", "--json"]);
     assert_eq!(i["ID"], docker_cli(&["info", "--format", "{{.ID}}"]));
-    let df = stdout_json(&["df", "--json"]);
+    let df = {
+        let _turn = df_turn();
+        stdout_json(&["df", "--json"])
+    };
     assert!(df["LayersSize"].as_i64().is_some() || df["ImageUsage"].is_object());
 }
 
@@ -41,7 +52,10 @@ fn human_output_names_the_server() {
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("Server Version:"), "{text}");
-    let out = berth(&["df"]);
+    let out = {
+        let _turn = df_turn();
+        berth(&["df"])
+    };
     assert!(String::from_utf8_lossy(&out.stdout).contains("Images"));
 }
 

@@ -7,6 +7,10 @@ use berth::core::request::Filters;
 use berth_tests::{TEST_LABEL, docker, docker_cli, unique};
 use futures_util::StreamExt;
 
+/// dockerd runs one disk-usage operation at a time and answers a concurrent one with 500
+/// "a disk usage operation is already running": the tests that call df take turns.
+static DF_TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 #[tokio::test]
 async fn ping_reports_api_version_and_os() {
     let d = docker().await;
@@ -61,7 +65,10 @@ async fn info_matches_cli() {
 #[tokio::test]
 async fn df_lists_the_test_image() {
     let d = docker().await;
-    let df = d.df().await.expect("df");
+    let df = {
+        let _turn = DF_TURN.lock().await;
+        d.df().await.expect("df")
+    };
     let images = df.images.as_ref().expect("images (API < 1.52 shape)");
     assert!(
         images
@@ -186,7 +193,11 @@ fn blocking_client_does_the_same() {
     let v = d.version().expect("version");
     assert!(v.version.is_some());
     assert!(d.info().expect("info").id.is_some());
-    assert!(d.df().expect("df").images.is_some());
+    let df = {
+        let _turn = DF_TURN.blocking_lock();
+        d.df().expect("df")
+    };
+    assert!(df.images.is_some());
     let now = berth::timestamp(SystemTime::now()).expect("now");
     let opts = Events {
         since: Some(Timestamp::from_unix(now.unix_secs() - 3600)),
