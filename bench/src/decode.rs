@@ -45,7 +45,7 @@ where
     E: Endpoint,
     T: DeserializeOwned,
 {
-    let headers = http::HeaderMap::new();
+    let headers = berth::core::headers::Headers::new();
     let parse = || {
         endpoint.parse(Response {
             status: 200,

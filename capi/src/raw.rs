@@ -3,7 +3,9 @@
 //! for the generic entry points.
 
 use bytes::{Bytes, BytesMut};
-use http::{HeaderMap, Method};
+use http::Method;
+
+use berth_core::headers::Headers;
 
 use berth_core::ApiVersion;
 use berth_core::endpoint::{Endpoint, Response, StreamEndpoint};
@@ -122,10 +124,9 @@ impl StreamEndpoint for Raw {
         Ok(self.head(api, ResponseKind::JsonStream))
     }
 
-    fn decoder(&self, _status: u16, headers: &HeaderMap) -> berth_core::Result<AnyDecoder> {
+    fn decoder(&self, _status: u16, headers: &Headers) -> berth_core::Result<AnyDecoder> {
         let ct = headers
-            .get(http::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
+            .get_str("content-type")
             .and_then(|c| c.split(';').next())
             .map(|c| c.trim().to_ascii_lowercase())
             .unwrap_or_default();

@@ -8,9 +8,8 @@
 //!  items  ◀── StreamEndpoint::decoder(..) ◀── status, headers; then push(bytes)…
 //! ```
 
-use http::HeaderMap;
-
 use crate::error::{Error, Result};
+use crate::headers::Headers;
 use crate::request::RequestHead;
 use crate::stream::{Decoder, OutputDecoder};
 use crate::version::ApiVersion;
@@ -21,7 +20,7 @@ pub struct Response<'a> {
     /// HTTP status.
     pub status: u16,
     /// Response headers.
-    pub headers: &'a HeaderMap,
+    pub headers: &'a Headers,
     /// The whole body.
     pub body: &'a [u8],
 }
@@ -38,7 +37,7 @@ impl Response<'_> {
 
     /// A header's value as text, if present and valid UTF-8.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
+        self.headers.get_str(name)
     }
 }
 
@@ -62,7 +61,7 @@ pub trait StreamEndpoint {
     /// The decoder for a successful (2xx) response with these headers. Error statuses
     /// never reach this: the host reads their body and maps it with
     /// [`Error::from_response`].
-    fn decoder(&self, status: u16, headers: &HeaderMap) -> Result<Self::Decoder>;
+    fn decoder(&self, status: u16, headers: &Headers) -> Result<Self::Decoder>;
 }
 
 /// An operation whose response body is opaque bytes (tar archives) handed to the
@@ -73,7 +72,7 @@ pub trait DownloadEndpoint {
     /// The request to send with API version `api`.
     fn request(&self, api: ApiVersion) -> Result<RequestHead>;
     /// Reads the head of a successful (2xx) response.
-    fn meta(&self, status: u16, headers: &HeaderMap) -> Result<Self::Meta>;
+    fn meta(&self, status: u16, headers: &Headers) -> Result<Self::Meta>;
 }
 
 /// An operation that upgrades the connection to a raw duplex pipe carrying container
@@ -82,5 +81,5 @@ pub trait UpgradeEndpoint {
     /// The request to send with API version `api` (the host adds the upgrade headers).
     fn request(&self, api: ApiVersion) -> Result<RequestHead>;
     /// The decoder for the output, from the upgrade response's headers.
-    fn decoder(&self, headers: &HeaderMap) -> OutputDecoder;
+    fn decoder(&self, headers: &Headers) -> OutputDecoder;
 }

@@ -17,16 +17,19 @@
 //! download is never copied twice).
 //!
 //! ```text
-//!   write_request_head ─▶ socket ─▶ parse_response_head ─▶ BodyDecoder::decode … ─▶ is_done
-//!                                   (Ok(None): read more)   (Ok(None): read more)     │
-//!                                                                   reusable ◀────────┘
+//!   write_request_head ─▶ socket ─▶ decode_response_head ─▶ BodyDecoder::decode … ─▶ is_done
+//!                                   (Ok(None): read more)    (Ok(None): read more)     │
+//!                                                                    reusable ◀────────┘
 //! ```
 
+use std::mem::MaybeUninit;
+
 use bytes::{Buf, Bytes, BytesMut};
-use http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use http::header::{self, HeaderMap, HeaderValue};
 use http::{Method, StatusCode};
 
 use crate::error::{Error, Result};
+use crate::headers::{Headers, Span};
 
 /// Longest response head accepted (the daemon's are ~300 bytes).
 pub const MAX_HEAD: usize = 64 * 1024;
@@ -115,29 +118,40 @@ pub struct ResponseHead {
     /// Status.
     pub status: StatusCode,
     /// Headers.
-    pub headers: HeaderMap,
+    pub headers: Headers,
     /// How the body is delimited.
     pub framing: Framing,
     /// Whether the connection may carry another request once the body was read.
     pub keep_alive: bool,
 }
 
-/// Parses a response head from the front of `buf`: `Ok(None)` when more bytes are
-/// needed, else the head and how many bytes of `buf` it took. `method` is the
-/// request's (a HEAD answer has no body).
+/// Takes a response head off the front of `buf`: `Ok(None)`, with `buf` untouched, when
+/// more bytes are needed. `method` is the request's (a HEAD answer has no body). After
+/// an error the connection is unusable (part of `buf` may be gone).
+///
+/// The headers are the head's bytes and where each header sits ([`Headers`]): no
+/// header map is built and nothing is copied.
 ///
 /// ```
-/// use berth_core::http1::{Framing, parse_response_head};
-/// let raw = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nOK";
-/// let (used, head) = parse_response_head(raw, &http::Method::GET)?.expect("whole head");
-/// assert_eq!((used, head.framing), (raw.len() - 2, Framing::Length(2)));
-/// assert!(parse_response_head(&raw[..20], &http::Method::GET)?.is_none());
+/// use berth_core::http1::{Framing, decode_response_head};
+/// use bytes::BytesMut;
+/// let mut buf = BytesMut::from(&b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nOK"[..]);
+/// let rest = buf.split_off(20);
+/// assert!(decode_response_head(&mut buf, &http::Method::GET)?.is_none());
+/// buf.unsplit(rest);
+/// let head = decode_response_head(&mut buf, &http::Method::GET)?.expect("whole head");
+/// assert_eq!((head.framing, &buf[..]), (Framing::Length(2), &b"OK"[..]));
 /// # Ok::<(), berth_core::Error>(())
 /// ```
-pub fn parse_response_head(buf: &[u8], method: &Method) -> Result<Option<(usize, ResponseHead)>> {
-    let mut slots = [httparse::EMPTY_HEADER; MAX_HEADERS];
-    let mut res = httparse::Response::new(&mut slots);
-    let used = match res.parse(buf) {
+pub fn decode_response_head(buf: &mut BytesMut, method: &Method) -> Result<Option<ResponseHead>> {
+    if buf.is_empty() {
+        return Ok(None);
+    }
+    let mut slots = [MaybeUninit::<httparse::Header<'_>>::uninit(); MAX_HEADERS];
+    let mut res = httparse::Response::new(&mut []);
+    let parsed = httparse::ParserConfig::default()
+        .parse_response_with_uninit_headers(&mut res, buf, &mut slots);
+    let used = match parsed {
         // The same limit whether the head arrived whole or in pieces.
         Ok(httparse::Status::Complete(n)) if n <= MAX_HEAD => n,
         Ok(httparse::Status::Complete(_)) => return Err(head_too_long()),
@@ -153,21 +167,20 @@ pub fn parse_response_head(buf: &[u8], method: &Method) -> Result<Option<(usize,
     let code = res.code.unwrap_or_default();
     let status = StatusCode::from_u16(code)
         .map_err(|_| Error::Protocol(format!("invalid HTTP status {code}")))?;
-    let mut headers = HeaderMap::with_capacity(res.headers.len());
     let mut keep_alive = res.version == Some(1);
     let mut chunked = false;
     let mut has_encoding = false;
     let mut length: Option<u64> = None;
+    // Where each name and value sit, to slice them once the head is taken off `buf`.
+    let mut spans = Vec::with_capacity(res.headers.len());
     for h in res.headers.iter() {
-        let name = HeaderName::from_bytes(h.name.as_bytes())
-            .map_err(|_| Error::Protocol(format!("invalid header name {:?}", h.name)))?;
-        let value = HeaderValue::from_bytes(h.value)
-            .map_err(|_| Error::Protocol(format!("invalid value of header {name}")))?;
-        if name == header::TRANSFER_ENCODING {
+        let name = h.name.as_bytes();
+        spans.push(Span::of(buf.as_ptr(), name, h.value));
+        if name.eq_ignore_ascii_case(b"transfer-encoding") {
             has_encoding = true;
             // Only the last coding decides the framing (RFC 9112 §6.3).
             chunked = last_token(h.value).eq_ignore_ascii_case(b"chunked");
-        } else if name == header::CONTENT_LENGTH {
+        } else if name.eq_ignore_ascii_case(b"content-length") {
             let n = parse_length(h.value)?;
             if length.is_some_and(|l| l != n) {
                 return Err(Error::Protocol(
@@ -175,14 +188,13 @@ pub fn parse_response_head(buf: &[u8], method: &Method) -> Result<Option<(usize,
                 ));
             }
             length = Some(n);
-        } else if name == header::CONNECTION {
+        } else if name.eq_ignore_ascii_case(b"connection") {
             if has_token(h.value, b"close") {
                 keep_alive = false;
             } else if has_token(h.value, b"keep-alive") {
                 keep_alive = true;
             }
         }
-        headers.append(name, value);
     }
     let no_body = *method == Method::HEAD
         || status.is_informational()
@@ -203,15 +215,13 @@ pub fn parse_response_head(buf: &[u8], method: &Method) -> Result<Option<(usize,
         keep_alive = false;
         Framing::UntilClose
     };
-    Ok(Some((
-        used,
-        ResponseHead {
-            status,
-            headers,
-            framing,
-            keep_alive,
-        },
-    )))
+    let headers = Headers::from_spans(buf.split_to(used).freeze(), spans);
+    Ok(Some(ResponseHead {
+        status,
+        headers,
+        framing,
+        keep_alive,
+    }))
 }
 
 fn head_too_long() -> Error {

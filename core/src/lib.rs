@@ -25,6 +25,7 @@ pub mod context;
 pub mod daemon_host;
 pub mod endpoint;
 pub mod error;
+pub mod headers;
 pub mod http1;
 pub mod model;
 pub mod options;

@@ -5,7 +5,6 @@
 //! `base_url` path prefix in front.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 
 use bytes::Bytes;
 use http::Method;
@@ -87,8 +86,9 @@ impl RequestHead {
         response: ResponseKind,
     ) -> RequestHead {
         let mut p = String::with_capacity(8 + path.len() + query.0.len());
-        let _ = write!(p, "/v{api}{path}");
-        p.push_str(&query.finish());
+        api.push_path_prefix(&mut p);
+        p.push_str(path);
+        p.push_str(&query.0);
         RequestHead {
             method,
             path: p,
@@ -258,6 +258,14 @@ impl Filters {
 /// assert!(quote_id("image", "../../containers/x").is_err());
 /// ```
 pub fn quote_id(what: &str, id: &str) -> Result<String> {
+    let mut out = String::with_capacity(id.len());
+    push_quoted_id(&mut out, what, id)?;
+    Ok(out)
+}
+
+/// Appends `id` quoted as [`quote_id`] does (one string for a whole path, no
+/// formatting machinery: an id is on the path of most calls).
+pub fn push_quoted_id(out: &mut String, what: &str, id: &str) -> Result<()> {
     if id.is_empty() {
         return Err(Error::InvalidArgument(format!(
             "{what} id or name is empty; pass the id or name of an existing {what}"
@@ -268,7 +276,10 @@ pub fn quote_id(what: &str, id: &str) -> Result<String> {
             "{what} name {id:?} contains a '.' or '..' path segment"
         )));
     }
-    Ok(utf8_percent_encode(id, PATH_ID).to_string())
+    for part in utf8_percent_encode(id, PATH_ID) {
+        out.push_str(part);
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -74,6 +74,34 @@ impl ApiVersion {
     }
 }
 
+impl ApiVersion {
+    /// Appends `/v1.41`, the path prefix of a versioned request (no formatting
+    /// machinery: it is on every call's path).
+    pub fn push_path_prefix(self, out: &mut String) {
+        out.push_str("/v");
+        push_u16(out, self.major);
+        out.push('.');
+        push_u16(out, self.minor);
+    }
+}
+
+fn push_u16(out: &mut String, n: u16) {
+    let mut digits = [0u8; 5];
+    let mut i = digits.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &digits[i..] {
+        out.push(char::from(d));
+    }
+}
+
 impl fmt::Display for ApiVersion {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}.{}", self.major, self.minor)
@@ -101,6 +129,16 @@ impl FromStr for ApiVersion {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn path_prefix_matches_display() {
+        for (major, minor) in [(1, 41), (1, 9), (0, 0), (10, 100), (u16::MAX, 7)] {
+            let v = ApiVersion::new(major, minor);
+            let mut out = String::from("x");
+            v.push_path_prefix(&mut out);
+            assert_eq!(out, format!("x/v{v}"));
+        }
+    }
 
     #[test]
     fn parses_and_orders_numerically() {

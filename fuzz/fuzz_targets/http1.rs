@@ -6,7 +6,7 @@
 //! Input: bytes 0..4 two cut offsets, the rest is the daemon's answer.
 #![no_main]
 
-use berth_core::http1::{BodyDecoder, parse_response_head};
+use berth_core::http1::{BodyDecoder, decode_response_head};
 use berth_fuzz::{cuts_from, split_at};
 use bytes::BytesMut;
 use http::Method;
@@ -22,9 +22,8 @@ fn read(pieces: &[&[u8]]) -> (Option<(u16, String)>, Vec<u8>, Option<String>) {
     for piece in pieces {
         buf.extend_from_slice(piece);
         if decoder.is_none() {
-            match parse_response_head(&buf, &Method::GET) {
-                Ok(Some((used, h))) => {
-                    let _ = buf.split_to(used);
+            match decode_response_head(&mut buf, &Method::GET) {
+                Ok(Some(h)) => {
                     head = Some((h.status.as_u16(), format!("{:?}", h.framing)));
                     decoder = Some(BodyDecoder::new(h.framing));
                 }

@@ -179,11 +179,7 @@ async fn decode(t: &HttpTransport) {
         Ok(r) => r,
         Err(e) => return check(&e),
     };
-    let content_type = res
-        .headers
-        .get(http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
+    let content_type = res.headers.get_str("content-type").map(str::to_owned);
     let mut body = res.body;
     let mut chunks = Vec::new();
     while let Some(chunk) = body.chunk().await {

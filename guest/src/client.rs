@@ -6,10 +6,11 @@ use std::rc::Rc;
 
 use berth_core::api::system::{Ping, PingInfo, Version, api_version_of};
 use berth_core::endpoint::{DownloadEndpoint, Endpoint, Response, StreamEndpoint, UpgradeEndpoint};
+use berth_core::headers::Headers;
 use berth_core::request::{RequestBody, RequestHead};
 use berth_core::stream::{Decoder, Frame, OutputDecoder, StreamKind};
 use berth_core::{ApiVersion, Error, Result};
-use http::{HeaderMap, HeaderName, HeaderValue};
+use http::{HeaderName, HeaderValue};
 
 use crate::bindings::berth::engine::transport::{
     self, Duplex, IncomingBody, OutgoingRequest, Request,
@@ -202,18 +203,12 @@ fn send_upload(head: RequestHead, body: &[u8]) -> Result<transport::StreamedResp
     OutgoingRequest::finish(req).map_err(error_of)
 }
 
-/// Header list → `HeaderMap` (unparseable entries are skipped; the host sent them).
-pub(crate) fn header_map(headers: &[(String, String)]) -> HeaderMap {
-    let mut map = HeaderMap::with_capacity(headers.len());
-    for (n, v) in headers {
-        if let (Ok(n), Ok(v)) = (
-            HeaderName::from_bytes(n.as_bytes()),
-            HeaderValue::from_str(v),
-        ) {
-            map.append(n, v);
-        }
-    }
-    map
+/// Header list → [`Headers`] (unparseable entries are skipped; the host sent them).
+pub(crate) fn header_map(headers: &[(String, String)]) -> Headers {
+    let valid = headers.iter().filter(|(n, v)| {
+        HeaderName::from_bytes(n.as_bytes()).is_ok() && HeaderValue::from_str(v).is_ok()
+    });
+    Headers::from_pairs(valid.map(|(n, v)| (n, v))).unwrap_or_default()
 }
 
 /// The body of a 2xx answer; an error answer's body read into the daemon's error.

@@ -120,7 +120,7 @@ impl Endpoint for RawJson {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use http::HeaderMap;
+    use berth_core::headers::Headers;
 
     #[test]
     fn ids_are_quoted_and_counted() {
@@ -146,7 +146,7 @@ mod tests {
     #[test]
     fn answers_are_json_or_errors() {
         let call = RawJson::post("/build/prune", &[], Value::Null).expect("call");
-        let h = HeaderMap::new();
+        let h = Headers::new();
         let ok = |body: &'static [u8]| Response {
             status: 200,
             headers: &h,

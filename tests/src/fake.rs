@@ -47,6 +47,9 @@ pub enum Behaviour {
     /// Answer successive requests on one connection with these responses, in order
     /// (keep-alive), then close.
     Script(Vec<Vec<u8>>),
+    /// Answer successive requests on one connection with these responses, in order,
+    /// then read one more request and never answer it (the connection stays open).
+    ScriptThenStall(Vec<Vec<u8>>),
     /// The first connection gets the first behaviour, later ones the second.
     FirstThen(Box<Behaviour>, Box<Behaviour>),
 }
@@ -173,6 +176,16 @@ async fn serve(mut conn: UnixStream, behaviour: Behaviour, heads: Arc<Mutex<Vec<
                 }
             }
             let _ = conn.shutdown().await;
+        }
+        Behaviour::ScriptThenStall(answers) => {
+            for answer in answers {
+                if !read_head(&mut conn, &heads).await || conn.write_all(&answer).await.is_err() {
+                    return;
+                }
+            }
+            if read_head(&mut conn, &heads).await {
+                std::future::pending::<()>().await;
+            }
         }
         Behaviour::FirstThen(..) => unreachable!("resolved at accept"),
     }

@@ -16,8 +16,8 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use berth::api::container_io::{ContainerAttach, ContainerLogs};
-use berth::api::system::Events;
-use berth::{ApiVersion, Category, Docker};
+use berth::api::system::{Events, Version};
+use berth::{ApiVersion, CallTimeout, Category, Docker};
 use berth_core::stream::StreamKind;
 use berth_tests::docker;
 use berth_tests::fake::{
@@ -365,6 +365,36 @@ async fn slow_loris_head_hits_the_response_head_timeout() {
         start.elapsed()
     );
     assert!(e.to_string().contains("no response"), "{e}");
+    next_call_works(&fake, &d).await;
+}
+
+#[tokio::test]
+async fn a_kept_connection_times_out_by_the_new_calls_deadline() {
+    // A connection keeps its response-head timer from call to call, pushed forward.
+    // A call with a long timeout, then one with the client's short timeout on the same
+    // connection: the second must fail at its own (earlier) deadline, not the first's.
+    let (fake, d) = faulty(Behaviour::ScriptThenStall(vec![good_version()])).await;
+    let v = d
+        .execute_with(
+            &Version::default(),
+            CallTimeout::Extended(Duration::from_secs(30)),
+        )
+        .await
+        .expect("answered");
+    assert!(v.api_version.is_some());
+    let start = Instant::now();
+    let e = fails_fast(d.version(), Category::Timeout).await;
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        start.elapsed()
+    );
+    assert!(e.to_string().contains("no response"), "{e}");
+    assert_eq!(
+        fake.accepted(),
+        1,
+        "both calls went over the kept connection"
+    );
     next_call_works(&fake, &d).await;
 }
 

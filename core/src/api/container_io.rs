@@ -7,7 +7,9 @@
 //! does, and the header is ignored.
 
 use base64::Engine as _;
-use http::{HeaderMap, Method};
+use http::Method;
+
+use crate::headers::Headers;
 use serde::Deserialize;
 
 use crate::endpoint::{DownloadEndpoint, Endpoint, Response, StreamEndpoint, UpgradeEndpoint};
@@ -114,20 +116,15 @@ impl StreamEndpoint for ContainerLogs {
         ))
     }
 
-    fn decoder(&self, _status: u16, headers: &HeaderMap) -> Result<OutputDecoder> {
+    fn decoder(&self, _status: u16, headers: &Headers) -> Result<OutputDecoder> {
         Ok(output_decoder(headers, self.tty))
     }
 }
 
-fn output_decoder(headers: &HeaderMap, tty: Option<bool>) -> OutputDecoder {
+fn output_decoder(headers: &Headers, tty: Option<bool>) -> OutputDecoder {
     match tty {
         Some(tty) => OutputDecoder::for_response(None, tty),
-        None => {
-            let ct = headers
-                .get(http::header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok());
-            OutputDecoder::for_response(ct, false)
-        }
+        None => OutputDecoder::for_response(headers.get_str("content-type"), false),
     }
 }
 
@@ -194,7 +191,7 @@ impl UpgradeEndpoint for ContainerAttach {
         ))
     }
 
-    fn decoder(&self, headers: &HeaderMap) -> OutputDecoder {
+    fn decoder(&self, headers: &Headers) -> OutputDecoder {
         output_decoder(headers, self.tty)
     }
 }
@@ -223,12 +220,12 @@ impl PathStat {
 }
 
 /// Decodes the `X-Docker-Container-Path-Stat` header (standard base64 of JSON).
-pub fn path_stat_of(headers: &HeaderMap) -> Result<Option<PathStat>> {
+pub fn path_stat_of(headers: &Headers) -> Result<Option<PathStat>> {
     let Some(v) = headers.get("x-docker-container-path-stat") else {
         return Ok(None);
     };
     let json = base64::engine::general_purpose::STANDARD
-        .decode(v.as_bytes())
+        .decode(v)
         .map_err(|e| Error::Decode(format!("X-Docker-Container-Path-Stat is not base64: {e}")))?;
     serde_json::from_slice(&json)
         .map(Some)
@@ -268,7 +265,7 @@ impl DownloadEndpoint for ArchiveGet {
         )
     }
 
-    fn meta(&self, _status: u16, headers: &HeaderMap) -> Result<Option<PathStat>> {
+    fn meta(&self, _status: u16, headers: &Headers) -> Result<Option<PathStat>> {
         path_stat_of(headers)
     }
 }
@@ -369,7 +366,7 @@ impl DownloadEndpoint for ContainerExport {
         ))
     }
 
-    fn meta(&self, _status: u16, _headers: &HeaderMap) -> Result<()> {
+    fn meta(&self, _status: u16, _headers: &Headers) -> Result<()> {
         Ok(())
     }
 }
@@ -406,12 +403,9 @@ mod tests {
     #[test]
     fn logs_decoder_follows_content_type_then_tty() {
         let mut l = ContainerLogs::new("x");
-        let mut h = HeaderMap::new();
+        let h = Headers::new();
         assert!(l.decoder(200, &h).expect("d").is_multiplexed());
-        h.insert(
-            http::header::CONTENT_TYPE,
-            crate::stream::RAW_STREAM.parse().expect("hv"),
-        );
+        let h = Headers::from_pairs([("Content-Type", crate::stream::RAW_STREAM)]).expect("hv");
         assert!(
             !l.decoder(200, &h).expect("d").is_multiplexed(),
             "no flag: header decides"
@@ -420,10 +414,8 @@ mod tests {
         l.tty = Some(false);
         assert!(l.decoder(200, &h).expect("d").is_multiplexed());
         l.tty = Some(true);
-        h.insert(
-            http::header::CONTENT_TYPE,
-            crate::stream::MULTIPLEXED_STREAM.parse().expect("hv"),
-        );
+        let h =
+            Headers::from_pairs([("Content-Type", crate::stream::MULTIPLEXED_STREAM)]).expect("hv");
         assert!(!l.decoder(200, &h).expect("d").is_multiplexed());
         l.tty = None;
         let mut d = l.decoder(200, &h).expect("d");
@@ -451,14 +443,13 @@ mod tests {
     fn path_stat_header_decodes() {
         let json = r#"{"name":"etc","size":4096,"mode":2147484141,"mtime":"2024-01-01T00:00:00Z","linkTarget":""}"#;
         let b64 = base64::engine::general_purpose::STANDARD.encode(json);
-        let mut h = HeaderMap::new();
-        h.insert("X-Docker-Container-Path-Stat", b64.parse().expect("hv"));
+        let h = Headers::from_pairs([("X-Docker-Container-Path-Stat", &b64)]).expect("hv");
         let s = path_stat_of(&h).expect("ok").expect("present");
         assert_eq!(s.name, "etc");
         assert!(s.is_dir());
         assert_eq!(s.mode & 0o777, 0o755);
-        assert_eq!(path_stat_of(&HeaderMap::new()).expect("ok"), None);
-        h.insert("X-Docker-Container-Path-Stat", "!!!".parse().expect("hv"));
+        assert_eq!(path_stat_of(&Headers::new()).expect("ok"), None);
+        let h = Headers::from_pairs([("X-Docker-Container-Path-Stat", "!!!")]).expect("hv");
         assert!(matches!(path_stat_of(&h), Err(Error::Decode(_))));
     }
 
@@ -503,7 +494,7 @@ mod tests {
             id: "c".into(),
             path: "/nope".into(),
         };
-        let h = HeaderMap::new();
+        let h = Headers::new();
         let e = s
             .parse(Response {
                 status: 404,

@@ -7,7 +7,9 @@
 
 use std::collections::BTreeMap;
 
-use http::{HeaderMap, Method};
+use http::Method;
+
+use crate::headers::Headers;
 use serde::Serialize;
 
 use crate::endpoint::{Endpoint, Response, UpgradeEndpoint};
@@ -176,7 +178,7 @@ impl UpgradeEndpoint for ExecStart {
         })
     }
 
-    fn decoder(&self, _headers: &HeaderMap) -> OutputDecoder {
+    fn decoder(&self, _headers: &Headers) -> OutputDecoder {
         // The exec's own TTY flag decides: API < 1.42 daemons label every upgraded
         // stream `raw-stream`, and newer ones agree with the flag.
         OutputDecoder::for_response(None, self.tty)
@@ -334,7 +336,7 @@ mod tests {
             body_json(&h),
             serde_json::json!({"Detach": false, "Tty": true})
         );
-        assert!(!s.decoder(&HeaderMap::new()).is_multiplexed());
+        assert!(!s.decoder(&crate::headers::Headers::new()).is_multiplexed());
         let d = ExecStartDetached {
             id: "abc".into(),
             tty: false,

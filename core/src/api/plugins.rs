@@ -33,7 +33,9 @@
 //! # Ok::<(), berth_core::Error>(())
 //! ```
 
-use http::{HeaderMap, Method};
+use http::Method;
+
+use crate::headers::Headers;
 
 use crate::api::images::ProgressDecoder;
 use crate::auth::EMPTY_REGISTRY_AUTH;
@@ -223,7 +225,7 @@ impl StreamEndpoint for PluginPull {
         .json_body(&self.privileges)
     }
 
-    fn decoder(&self, _status: u16, _headers: &HeaderMap) -> Result<Self::Decoder> {
+    fn decoder(&self, _status: u16, _headers: &Headers) -> Result<Self::Decoder> {
         Ok(TypedDecoder::new(JsonStreamDecoder::new()))
     }
 }
@@ -424,7 +426,7 @@ impl StreamEndpoint for PluginUpgrade {
         .json_body(&self.privileges)
     }
 
-    fn decoder(&self, _status: u16, _headers: &HeaderMap) -> Result<Self::Decoder> {
+    fn decoder(&self, _status: u16, _headers: &Headers) -> Result<Self::Decoder> {
         Ok(TypedDecoder::new(JsonStreamDecoder::new()))
     }
 }
@@ -456,7 +458,7 @@ impl StreamEndpoint for PluginPush {
         .header("X-Registry-Auth", auth_or_empty(&self.registry_auth)))
     }
 
-    fn decoder(&self, _status: u16, _headers: &HeaderMap) -> Result<Self::Decoder> {
+    fn decoder(&self, _status: u16, _headers: &Headers) -> Result<Self::Decoder> {
         Ok(TypedDecoder::new(JsonStreamDecoder::new()))
     }
 }

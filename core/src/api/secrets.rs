@@ -295,15 +295,14 @@ impl Endpoint for SecretRemove {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::LazyLock;
 
-    use http::HeaderMap;
+    use crate::headers::Headers;
 
     use super::*;
     use crate::request::RequestBody;
 
     const V41: ApiVersion = ApiVersion::new(1, 41);
-    static NO_HEADERS: LazyLock<HeaderMap> = LazyLock::new(HeaderMap::new);
+    static NO_HEADERS: Headers = Headers::new();
 
     fn resp(status: u16, body: &[u8]) -> Response<'_> {
         Response {

@@ -2,7 +2,9 @@
 
 use std::fmt;
 
-use http::{HeaderMap, Method};
+use http::Method;
+
+use crate::headers::Headers;
 use serde_json::Value;
 
 use crate::endpoint::{Endpoint, Response, StreamEndpoint};
@@ -300,7 +302,7 @@ impl StreamEndpoint for Events {
         ))
     }
 
-    fn decoder(&self, _status: u16, _headers: &HeaderMap) -> Result<Self::Decoder> {
+    fn decoder(&self, _status: u16, _headers: &Headers) -> Result<Self::Decoder> {
         Ok(TypedDecoder::new(JsonStreamDecoder::new()))
     }
 }
@@ -308,11 +310,12 @@ impl StreamEndpoint for Events {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::headers::Headers;
     use crate::stream::Decoder;
 
     const V41: ApiVersion = ApiVersion::new(1, 41);
 
-    fn resp<'a>(status: u16, headers: &'a HeaderMap, body: &'a [u8]) -> Response<'a> {
+    fn resp<'a>(status: u16, headers: &'a Headers, body: &'a [u8]) -> Response<'a> {
         Response {
             status,
             headers,
@@ -322,10 +325,12 @@ mod tests {
 
     #[test]
     fn ping_reads_headers() {
-        let mut h = HeaderMap::new();
-        h.insert("api-version", "1.41".parse().expect("header"));
-        h.insert("ostype", "linux".parse().expect("header"));
-        h.insert("docker-experimental", "false".parse().expect("header"));
+        let h = Headers::from_pairs([
+            ("Api-Version", "1.41"),
+            ("Ostype", "linux"),
+            ("Docker-Experimental", "false"),
+        ])
+        .expect("headers");
         let p = Ping.parse(resp(200, &h, b"OK")).expect("ping");
         assert_eq!(p.api_version, Some(V41));
         assert_eq!(p.os_type.as_deref(), Some("linux"));
@@ -335,16 +340,19 @@ mod tests {
 
     #[test]
     fn ping_rejects_non_docker_and_bad_version() {
-        let h = HeaderMap::new();
+        let h = Headers::new();
         let e = Ping
             .parse(resp(200, &h, b"<html>"))
             .expect_err("not docker");
         assert!(matches!(e, Error::Protocol(_)));
-        let mut h = HeaderMap::new();
-        h.insert("api-version", "garbage".parse().expect("header"));
+        let h = Headers::from_pairs([("api-version", "garbage")]).expect("headers");
         assert!(Ping.parse(resp(200, &h, b"OK")).is_err());
         let e = Ping
-            .parse(resp(500, &HeaderMap::new(), br#"{"message":"boom"}"#))
+            .parse(resp(
+                500,
+                &crate::headers::Headers::new(),
+                br#"{"message":"boom"}"#,
+            ))
             .expect_err("500");
         assert_eq!(e.daemon_message(), Some("boom"));
     }
@@ -359,7 +367,7 @@ mod tests {
             Version { versioned: false }.request(V41).expect("req").path,
             "/version"
         );
-        let h = HeaderMap::new();
+        let h = Headers::new();
         let v = Version::default()
             .parse(resp(
                 200,
@@ -415,7 +423,9 @@ mod tests {
             backwards.request(V41),
             Err(Error::InvalidArgument(_))
         ));
-        let mut d = ev.decoder(200, &HeaderMap::new()).expect("decoder");
+        let mut d = ev
+            .decoder(200, &crate::headers::Headers::new())
+            .expect("decoder");
         d.push(br#"{"Type":"container","Action":"start","Actor":{"ID":"abc","Attributes":{"name":"x"}},"time":1}"#);
         d.push(b"\n");
         let item = d.next().expect("ok").expect("one event");

@@ -6,8 +6,19 @@ use proptest::prelude::*;
 
 use super::*;
 
+/// Decodes a response head from `raw` with `method`: `Ok(None)` when more is needed,
+/// else how many bytes the head took, and the head.
+fn parse(raw: &[u8], method: &Method) -> Result<Option<(usize, ResponseHead)>> {
+    let mut buf = BytesMut::from(raw);
+    let head = decode_response_head(&mut buf, method)?;
+    if head.is_none() {
+        assert_eq!(&buf[..], raw, "a partial head leaves the buffer alone");
+    }
+    Ok(head.map(|h| (raw.len() - buf.len(), h)))
+}
+
 fn head(raw: &[u8]) -> (usize, ResponseHead) {
-    parse_response_head(raw, &Method::GET)
+    parse(raw, &Method::GET)
         .expect("valid head")
         .expect("whole head")
 }
@@ -131,7 +142,24 @@ fn captured_ping_head() {
     assert_eq!(h.framing, Framing::Length(2));
     assert!(h.keep_alive);
     assert_eq!(&raw[used..], b"OK");
-    assert!(h.headers.contains_key("api-version"));
+    assert_eq!(h.headers.get_str("api-version"), Some("1.41"));
+}
+
+#[test]
+fn header_names_and_values_as_sent() {
+    let raw = b"HTTP/1.1 200 OK\r\nAPI-Version: 1.41\r\nOSType: linux\r\n\
+                X-Custom-Thing: a b\r\nWarning: one\r\nwarning: two\r\n\
+                Docker-Experimental:false\r\nContent-Length: 0\r\n\r\n";
+    let (used, h) = head(raw);
+    assert_eq!(used, raw.len());
+    let get = |name: &str| h.headers.get(name).map(<[u8]>::to_vec);
+    assert_eq!(get("api-version").as_deref(), Some(&b"1.41"[..]));
+    assert_eq!(get("ostype").as_deref(), Some(&b"linux"[..]));
+    assert_eq!(get("x-custom-thing").as_deref(), Some(&b"a b"[..]));
+    assert_eq!(get("docker-experimental").as_deref(), Some(&b"false"[..]));
+    let warnings: Vec<_> = h.headers.get_all("warning").collect();
+    assert_eq!(warnings, [b"one", b"two"]);
+    assert_eq!(h.headers.len(), 7);
 }
 
 #[test]
@@ -139,7 +167,7 @@ fn head_needs_more_bytes_until_the_blank_line() {
     let raw = include_bytes!("../../testdata/ping.http");
     let (used, _) = head(raw);
     for cut in 0..used {
-        let r = parse_response_head(&raw[..cut], &Method::GET).expect("no error on a prefix");
+        let r = parse(&raw[..cut], &Method::GET).expect("no error on a prefix");
         assert!(r.is_none(), "cut at {cut}");
     }
 }
@@ -200,7 +228,7 @@ fn framing_rules() {
             String::from_utf8_lossy(raw)
         );
     }
-    let (_, h) = parse_response_head(
+    let (_, h) = parse(
         b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n",
         &Method::HEAD,
     )
@@ -221,7 +249,7 @@ fn malformed_heads_are_protocol_errors() {
         b"HTTP/1.1 200 OK\r\nBad Header: 1\r\n\r\n",
     ];
     for raw in cases {
-        let m = protocol_error(parse_response_head(raw, &Method::GET));
+        let m = protocol_error(parse(raw, &Method::GET));
         assert!(!m.is_empty(), "{}", String::from_utf8_lossy(raw));
     }
 }
@@ -231,14 +259,14 @@ fn endless_or_crowded_heads_are_refused() {
     let mut raw = b"HTTP/1.1 200 OK\r\n".to_vec();
     raw.extend_from_slice(b"X-Filler: ");
     raw.resize(MAX_HEAD + 10, b'x');
-    let m = protocol_error(parse_response_head(&raw, &Method::GET));
+    let m = protocol_error(parse(&raw, &Method::GET));
     assert!(m.contains("longer than"), "{m}");
     let mut crowded = b"HTTP/1.1 200 OK\r\n".to_vec();
     for i in 0..=MAX_HEADERS {
         crowded.extend_from_slice(format!("X-{i}: 1\r\n").as_bytes());
     }
     crowded.extend_from_slice(b"\r\n");
-    protocol_error(parse_response_head(&crowded, &Method::GET));
+    protocol_error(parse(&crowded, &Method::GET));
 }
 
 /// A captured answer: its head's framing and the body bytes that follow the head.
@@ -409,7 +437,7 @@ proptest! {
     /// Garbage never panics: it decodes, waits, or is a protocol error.
     #[test]
     fn garbage_never_panics(raw in proptest::collection::vec(any::<u8>(), 0..300)) {
-        let _ = parse_response_head(&raw, &Method::GET);
+        let _ = parse(&raw, &Method::GET);
         let mut d = BodyDecoder::new(Framing::Chunked);
         let mut buf = BytesMut::from(&raw[..]);
         loop {

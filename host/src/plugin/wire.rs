@@ -11,6 +11,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use berth_core::headers::Headers;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -452,12 +453,14 @@ pub(crate) fn error_code(e: crate::Error) -> ErrorCode {
     }
 }
 
-fn response_headers(h: &HeaderMap) -> Vec<(String, String)> {
+/// The headers as the guest sees them: names lower-cased (as an `http::HeaderMap`
+/// gives them, whatever case the daemon sent), in the order they arrived.
+fn response_headers(h: &Headers) -> Vec<(String, String)> {
     h.iter()
         .map(|(k, v)| {
             (
-                k.as_str().to_owned(),
-                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                k.to_ascii_lowercase(),
+                String::from_utf8_lossy(v).into_owned(),
             )
         })
         .collect()

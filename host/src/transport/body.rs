@@ -222,7 +222,9 @@ impl ResponseBody {
 
     /// Reads the whole body; more than `limit` bytes is an error.
     pub async fn collect_limited(mut self, limit: usize) -> Result<Bytes> {
-        let mut parts: Vec<Bytes> = Vec::new();
+        // One chunk (the common case) is returned as it came: no copy, no allocation.
+        let mut first: Option<Bytes> = None;
+        let mut rest: Vec<Bytes> = Vec::new();
         let mut total = 0usize;
         while let Some(chunk) = self.chunk().await {
             let chunk = chunk?;
@@ -234,17 +236,24 @@ impl ResponseBody {
                 ))
                 .into());
             }
-            parts.push(chunk);
+            if first.is_none() {
+                first = Some(chunk);
+            } else {
+                rest.push(chunk);
+            }
         }
-        // One chunk (the common case) is returned without copying.
-        if parts.len() == 1 {
-            return Ok(parts.swap_remove(0));
+        let Some(first) = first else {
+            return Ok(Bytes::new());
+        };
+        if rest.is_empty() {
+            return Ok(first);
         }
-        let mut buf = BytesMut::with_capacity(total);
-        for p in parts {
-            buf.extend_from_slice(&p);
+        let mut all = BytesMut::with_capacity(total);
+        all.extend_from_slice(&first);
+        for p in rest {
+            all.extend_from_slice(&p);
         }
-        Ok(buf.freeze())
+        Ok(all.freeze())
     }
 }
 

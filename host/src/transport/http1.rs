@@ -6,15 +6,17 @@
 //! Streamed uploads and attach/exec upgrades hand the connection to hyper instead
 //! (see `pool`), which reads while it writes and hands over upgraded sockets.
 
+use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use bytes::{Buf, BytesMut};
+use bytes::BytesMut;
 use http::Method;
 use tokio::io::AsyncWriteExt as _;
+use tokio::time::{Instant, Sleep};
 
-use berth_core::http1::{ResponseHead, parse_response_head};
+use berth_core::http1::{ResponseHead, decode_response_head};
 
 use super::connector::Conn;
 
@@ -32,6 +34,18 @@ pub(crate) struct Http1 {
     /// True when the connection came from the idle list (the daemon may have closed it
     /// meanwhile; such a failure is retried once on a fresh connection).
     pub(crate) reused: bool,
+    /// The response-head timer, kept from call to call (see [`HeadTimer`]).
+    timer: Option<HeadTimer>,
+}
+
+/// A connection's response-head timer. Registering a timer and removing it again is a
+/// good part of a short call's own cost; a kept timer is pushed forward instead, which
+/// is one atomic store while the new deadline is later than the old. A timer belongs to
+/// the runtime it was made on: on another runtime a new one is made.
+#[derive(Debug)]
+struct HeadTimer {
+    sleep: Pin<Box<Sleep>>,
+    runtime: tokio::runtime::Id,
 }
 
 /// Why a request got no response head.
@@ -46,6 +60,8 @@ pub(crate) enum Failure {
     Io(io::Error),
     /// The bytes are not an HTTP response.
     Malformed(berth_core::Error),
+    /// No response head before the deadline.
+    TimedOut,
 }
 
 impl Failure {
@@ -75,6 +91,7 @@ impl Http1 {
             buf: BytesMut::new(),
             read_size: READ_MIN,
             reused: false,
+            timer: None,
         }
     }
 
@@ -106,9 +123,53 @@ impl Http1 {
         r
     }
 
-    /// Writes a request (head and body) and reads the answer's head; the body is left
-    /// in `buf` for a `BodyDecoder`. Informational answers (1xx but 101) are skipped.
+    /// Writes a request (head and body) and reads the answer's head by `deadline`; the
+    /// body is left in `buf` for a `BodyDecoder`. Informational answers (1xx but 101)
+    /// are skipped.
     pub(crate) async fn roundtrip(
+        &mut self,
+        request: &[u8],
+        body: &[u8],
+        method: &Method,
+        deadline: Option<Instant>,
+    ) -> Result<ResponseHead, Failure> {
+        let Some(deadline) = deadline else {
+            return self.exchange(request, body, method).await;
+        };
+        let mut timer = self.arm(deadline);
+        let answer = {
+            let mut exchange = std::pin::pin!(self.exchange(request, body, method));
+            std::future::poll_fn(|cx| {
+                if let Poll::Ready(r) = exchange.as_mut().poll(cx) {
+                    return Poll::Ready(r);
+                }
+                match timer.sleep.as_mut().poll(cx) {
+                    Poll::Ready(()) => Poll::Ready(Err(Failure::TimedOut)),
+                    Poll::Pending => Poll::Pending,
+                }
+            })
+            .await
+        };
+        self.timer = Some(timer);
+        answer
+    }
+
+    /// The connection's timer set to `deadline` (see [`HeadTimer`]).
+    fn arm(&mut self, deadline: Instant) -> HeadTimer {
+        let runtime = tokio::runtime::Handle::current().id();
+        match self.timer.take() {
+            Some(mut t) if t.runtime == runtime => {
+                t.sleep.as_mut().reset(deadline);
+                t
+            }
+            _ => HeadTimer {
+                sleep: Box::pin(tokio::time::sleep_until(deadline)),
+                runtime,
+            },
+        }
+    }
+
+    async fn exchange(
         &mut self,
         request: &[u8],
         body: &[u8],
@@ -119,9 +180,8 @@ impl Http1 {
         }
         let mut answered = false;
         loop {
-            match parse_response_head(&self.buf, method) {
-                Ok(Some((used, head))) => {
-                    self.buf.advance(used);
+            match decode_response_head(&mut self.buf, method) {
+                Ok(Some(head)) => {
                     if head.status.is_informational()
                         && head.status != http::StatusCode::SWITCHING_PROTOCOLS
                     {

@@ -31,6 +31,8 @@ pub use connector::Target;
 pub use ssh::SshStream;
 pub use tls::{TlsConfigError, TlsSettings, client_config as tls_client_config};
 
+use berth_core::headers::Headers;
+
 use crate::error::{Error, Result};
 use connector::{ConnectError, Connector};
 use http1::Failure;
@@ -82,8 +84,8 @@ pub struct WireRequest {
 pub struct WireResponse {
     /// Status.
     pub status: StatusCode,
-    /// Headers.
-    pub headers: HeaderMap,
+    /// Headers, as they arrived.
+    pub headers: Headers,
     /// The body, read chunk by chunk.
     pub body: ResponseBody,
 }
@@ -159,11 +161,11 @@ impl HttpTransport {
         self.timeouts
     }
 
-    /// The request target (the base URL's path prefix, then the call's path) and the
-    /// call's context for messages and timeouts.
-    fn ctx(&self, req: &WireRequest) -> Ctx {
+    /// The request target (the base URL's path prefix, then the call's path, which is
+    /// taken out of `req`) and the call's context for messages and timeouts.
+    fn ctx(&self, req: &mut WireRequest) -> Ctx {
         let path = if self.path_prefix.is_empty() {
-            req.path.clone()
+            std::mem::take(&mut req.path)
         } else {
             format!("{}{}", self.path_prefix, req.path)
         };
@@ -186,11 +188,7 @@ impl HttpTransport {
         match ctx.head_timeout {
             Some(t) => match tokio::time::timeout(t, fut).await {
                 Ok(r) => r,
-                Err(_) => Err(Error::timeout(format!(
-                    "no response to {} from {} within {t:?}",
-                    ctx.what,
-                    self.target.display()
-                ))),
+                Err(_) => Err(head_timed_out(ctx, &self.target.display())),
             },
             None => fut.await,
         }
@@ -200,11 +198,11 @@ impl HttpTransport {
     /// pooled connection the daemon closed meanwhile is retried once on a fresh one.
     async fn send_plain(
         &self,
-        req: WireRequest,
+        mut req: WireRequest,
         content_type: Option<&'static str>,
         body: Bytes,
     ) -> Result<WireResponse> {
-        let ctx = self.ctx(&req);
+        let ctx = self.ctx(&mut req);
         let mut headers = req.headers;
         if let Some(ct) = content_type {
             headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
@@ -218,19 +216,21 @@ impl HttpTransport {
             &headers,
             content_type.map(|_| body.len()),
         )?;
-        let exchange = async {
-            let mut conn = self.pool.checkout().await.map_err(connect_error)?;
-            loop {
-                match conn.roundtrip(&head, &body, &req.method).await {
-                    Ok(answer) => return Ok((answer, conn)),
-                    Err(e) if conn.reused && e.is_stale_connection() => {
-                        conn = self.pool.connect().await.map_err(connect_error)?;
-                    }
-                    Err(e) => return Err(self.failure(e, &ctx)),
+        // The response-head timeout runs from here; opening a connection has its own.
+        // A deadline past what `Instant` can hold is no deadline.
+        let deadline = ctx
+            .head_timeout
+            .and_then(|t| tokio::time::Instant::now().checked_add(t));
+        let mut conn = self.pool.checkout().await.map_err(connect_error)?;
+        let answer = loop {
+            match conn.roundtrip(&head, &body, &req.method, deadline).await {
+                Ok(answer) => break answer,
+                Err(e) if conn.reused && e.is_stale_connection() => {
+                    conn = self.pool.connect().await.map_err(connect_error)?;
                 }
+                Err(e) => return Err(self.failure(e, &ctx)),
             }
         };
-        let (answer, conn) = self.with_head_timeout(&ctx, exchange).await?;
         if answer.status == StatusCode::SWITCHING_PROTOCOLS {
             return Err(berth_core::Error::Protocol(format!(
                 "{}: the daemon switched protocols without being asked to",
@@ -249,6 +249,7 @@ impl HttpTransport {
     fn failure(&self, e: Failure, ctx: &Ctx) -> Error {
         let daemon = self.target.display();
         match e {
+            Failure::TimedOut => head_timed_out(ctx, &daemon),
             Failure::Closed(None) => Error::from(berth_core::Error::Transport(format!(
                 "{}: {daemon} closed the connection before answering",
                 ctx.what
@@ -271,8 +272,8 @@ impl HttpTransport {
     }
 
     /// Builds the hyper request of a streamed upload or an upgrade.
-    fn build(&self, req: WireRequest, upgrade: bool) -> Result<(Prepared, Ctx)> {
-        let ctx = self.ctx(&req);
+    fn build(&self, mut req: WireRequest, upgrade: bool) -> Result<(Prepared, Ctx)> {
+        let ctx = self.ctx(&mut req);
         let mut headers = req.headers;
         headers.insert(header::HOST, self.host_header.clone());
         if upgrade {
@@ -343,6 +344,14 @@ impl HttpTransport {
         };
         Error::with_source(kind, h)
     }
+}
+
+fn head_timed_out(ctx: &Ctx, daemon: &str) -> Error {
+    let within = ctx.head_timeout.unwrap_or_default();
+    Error::timeout(format!(
+        "no response to {} from {daemon} within {within:?}",
+        ctx.what
+    ))
 }
 
 /// What the HTTP/1 codec found wrong, without the category prefix (the message it goes
@@ -433,7 +442,7 @@ impl Transport for HttpTransport {
             let (parts, incoming) = res.into_parts();
             Ok(WireResponse {
                 status: parts.status,
-                headers: parts.headers,
+                headers: Headers::from(parts.headers),
                 body: ResponseBody::hyper(incoming, ctx, Some(live)),
             })
         })
@@ -473,7 +482,7 @@ impl Transport for HttpTransport {
             let (parts, incoming) = res.into_parts();
             let response = WireResponse {
                 status: parts.status,
-                headers: parts.headers,
+                headers: Headers::from(parts.headers),
                 body: ResponseBody::hyper(incoming, ctx, None),
             };
             Ok((response, Duplex::new(TokioIo::new(upgraded))))

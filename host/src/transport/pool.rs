@@ -78,9 +78,11 @@ impl Pool {
         self.connect().await
     }
 
-    /// A new connection, never an idle one.
+    /// A new connection, never an idle one. The connect future (TLS and SSH handshakes
+    /// included) is boxed: inline, it would make every call's future kilobytes larger,
+    /// all of it copied on each call for a path taken once per connection.
     pub(crate) async fn connect(&self) -> Result<Http1, ConnectError> {
-        Ok(Http1::new(self.connector.clone().open().await?))
+        Ok(Http1::new(Box::pin(self.connector.clone().open()).await?))
     }
 
     /// A connection handed to hyper (streamed uploads, upgrades).

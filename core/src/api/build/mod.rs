@@ -26,7 +26,9 @@
 
 use std::collections::BTreeMap;
 
-use http::{HeaderMap, Method};
+use http::Method;
+
+use crate::headers::Headers;
 
 use crate::endpoint::StreamEndpoint;
 use crate::error::{Error, Result};
@@ -422,7 +424,7 @@ impl StreamEndpoint for ImageBuild {
         Ok(head)
     }
 
-    fn decoder(&self, _status: u16, _headers: &HeaderMap) -> Result<Self::Decoder> {
+    fn decoder(&self, _status: u16, _headers: &Headers) -> Result<Self::Decoder> {
         Ok(TypedDecoder::new(JsonStreamDecoder::new()))
     }
 }

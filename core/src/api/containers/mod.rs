@@ -26,7 +26,7 @@
 use http::Method;
 
 use crate::error::Result;
-use crate::request::{Query, RequestHead, ResponseKind, quote_id};
+use crate::request::{Query, RequestHead, ResponseKind, push_quoted_id};
 use crate::version::ApiVersion;
 
 pub mod collection;
@@ -67,17 +67,17 @@ fn on(
 
 /// `/containers/{id}{suffix}` with the id quoted (empty ids fail before any I/O).
 fn container_path(id: &str, suffix: &str) -> Result<String> {
-    Ok(format!(
-        "/containers/{}{suffix}",
-        quote_id("container", id)?
-    ))
+    let mut path = String::with_capacity(12 + id.len() + suffix.len());
+    path.push_str("/containers/");
+    push_quoted_id(&mut path, "container", id)?;
+    path.push_str(suffix);
+    Ok(path)
 }
 
 #[cfg(test)]
 mod test_support {
-    use std::sync::LazyLock;
 
-    use http::HeaderMap;
+    use crate::headers::Headers;
     use serde_json::Value;
 
     use crate::endpoint::Response;
@@ -86,7 +86,7 @@ mod test_support {
 
     pub(super) const V41: ApiVersion = ApiVersion::new(1, 41);
 
-    static NO_HEADERS: LazyLock<HeaderMap> = LazyLock::new(HeaderMap::new);
+    static NO_HEADERS: Headers = Headers::new();
 
     /// A response with no headers.
     pub(super) fn resp(status: u16, body: &[u8]) -> Response<'_> {

@@ -4,7 +4,9 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use http::{HeaderMap, Method};
+use http::Method;
+
+use crate::headers::Headers;
 use serde_json::Value;
 
 use super::container_path;
@@ -236,7 +238,7 @@ impl StreamEndpoint for ContainerStatsStream {
         ))
     }
 
-    fn decoder(&self, _status: u16, _headers: &HeaderMap) -> Result<StatsDecoder> {
+    fn decoder(&self, _status: u16, _headers: &Headers) -> Result<StatsDecoder> {
         Ok(TypedDecoder::new(JsonStreamDecoder::new()))
     }
 }
@@ -441,7 +443,9 @@ mod tests {
         assert_eq!(h.response, ResponseKind::JsonStream);
         let wire = b"{\"memory_stats\":{\"usage\":1},\"pids_stats\":{\"current\":1}}\n{\"memory_stats\":{\"usage\":2}}\n";
         for split in 0..wire.len() {
-            let mut d = s.decoder(200, &HeaderMap::new()).expect("decoder");
+            let mut d = s
+                .decoder(200, &crate::headers::Headers::new())
+                .expect("decoder");
             let mut seen = Vec::new();
             for part in [&wire[..split], &wire[split..]] {
                 d.push(part);

@@ -118,16 +118,15 @@ fn check_repository(what: &str, repo: &str) -> Result<()> {
 
 #[cfg(test)]
 mod test_support {
-    use std::sync::LazyLock;
 
-    use http::HeaderMap;
+    use crate::headers::Headers;
 
     use crate::endpoint::Response;
     use crate::version::ApiVersion;
 
     pub(super) const V41: ApiVersion = ApiVersion::new(1, 41);
 
-    static NO_HEADERS: LazyLock<HeaderMap> = LazyLock::new(HeaderMap::new);
+    static NO_HEADERS: Headers = Headers::new();
 
     /// A response with no headers.
     pub(super) fn resp(status: u16, body: &[u8]) -> Response<'_> {
@@ -139,7 +138,7 @@ mod test_support {
     }
 
     /// The headers of an empty map (for decoders).
-    pub(super) fn no_headers() -> &'static HeaderMap {
+    pub(super) fn no_headers() -> &'static Headers {
         &NO_HEADERS
     }
 }

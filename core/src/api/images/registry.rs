@@ -3,7 +3,9 @@
 
 use std::fmt;
 
-use http::{HeaderMap, Method};
+use http::Method;
+
+use crate::headers::Headers;
 
 use super::{check_repository, image_error, parse_repository_tag};
 use crate::auth::{AuthConfig, EMPTY_REGISTRY_AUTH};
@@ -105,7 +107,7 @@ impl StreamEndpoint for ImagePull {
         Ok(head)
     }
 
-    fn decoder(&self, _status: u16, _headers: &HeaderMap) -> Result<Self::Decoder> {
+    fn decoder(&self, _status: u16, _headers: &Headers) -> Result<Self::Decoder> {
         Ok(TypedDecoder::new(JsonStreamDecoder::new()))
     }
 }
@@ -165,7 +167,7 @@ impl StreamEndpoint for ImagePush {
         Ok(head.header("X-Registry-Auth", auth))
     }
 
-    fn decoder(&self, _status: u16, _headers: &HeaderMap) -> Result<Self::Decoder> {
+    fn decoder(&self, _status: u16, _headers: &Headers) -> Result<Self::Decoder> {
         Ok(TypedDecoder::new(JsonStreamDecoder::new()))
     }
 }

@@ -1,6 +1,8 @@
 //! Moving images in and out of the daemon as tar archives: save, load, import.
 
-use http::{HeaderMap, Method};
+use http::Method;
+
+use crate::headers::Headers;
 use serde_json::Value;
 
 use super::{check_repository, image_error, image_path, parse_repository_tag};
@@ -73,7 +75,7 @@ impl DownloadEndpoint for ImageSave {
         Ok(head.header("Accept-Encoding", "identity"))
     }
 
-    fn meta(&self, _status: u16, _headers: &HeaderMap) -> Result<()> {
+    fn meta(&self, _status: u16, _headers: &Headers) -> Result<()> {
         Ok(())
     }
 }

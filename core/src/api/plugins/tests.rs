@@ -1,9 +1,7 @@
 //! Unit tests of the plugins area. Bodies marked "20.10" were captured from docker
 //! 20.10.24 (API 1.41) with `curl --unix-socket` on a plugin built from busybox.
 
-use std::sync::LazyLock;
-
-use http::HeaderMap;
+use crate::headers::Headers;
 
 use super::*;
 use crate::stream::Decoder as _;
@@ -11,7 +9,7 @@ use serde_json::Value;
 
 const V41: ApiVersion = ApiVersion::new(1, 41);
 
-static NO_HEADERS: LazyLock<HeaderMap> = LazyLock::new(HeaderMap::new);
+static NO_HEADERS: Headers = Headers::new();
 
 fn resp(status: u16, body: &[u8]) -> Response<'_> {
     Response {

@@ -22,7 +22,9 @@
 //! # Ok::<(), berth_core::Error>(())
 //! ```
 
-use http::{HeaderMap, Method};
+use http::Method;
+
+use crate::headers::Headers;
 use serde_json::{Map, Value};
 
 use super::container_io::Tail;
@@ -346,10 +348,8 @@ impl StreamEndpoint for ServiceLogs {
         ))
     }
 
-    fn decoder(&self, _status: u16, headers: &HeaderMap) -> Result<OutputDecoder> {
-        let ct = headers
-            .get(http::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok());
+    fn decoder(&self, _status: u16, headers: &Headers) -> Result<OutputDecoder> {
+        let ct = headers.get_str("content-type");
         Ok(match self.tty {
             Some(tty) => OutputDecoder::for_response(None, tty),
             None => OutputDecoder::for_response(ct, false),

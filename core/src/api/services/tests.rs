@@ -1,7 +1,6 @@
-use std::sync::LazyLock;
 use std::time::Duration;
 
-use http::HeaderMap;
+use crate::headers::Headers;
 use serde_json::json;
 
 use super::*;
@@ -10,7 +9,7 @@ use crate::request::RequestBody;
 use crate::stream::Decoder;
 
 const V41: ApiVersion = ApiVersion::new(1, 41);
-static NO_HEADERS: LazyLock<HeaderMap> = LazyLock::new(HeaderMap::new);
+static NO_HEADERS: Headers = Headers::new();
 
 fn resp(status: u16, body: &[u8]) -> Response<'_> {
     Response {

@@ -1,9 +1,7 @@
 //! Unit tests of the volumes area. Bodies marked "20.10" were captured from docker
 //! 20.10.24 (API 1.41) with `curl --unix-socket`.
 
-use std::sync::LazyLock;
-
-use http::HeaderMap;
+use crate::headers::Headers;
 use serde_json::json;
 
 use super::*;
@@ -12,7 +10,7 @@ use crate::request::RequestBody;
 
 const V41: ApiVersion = ApiVersion::new(1, 41);
 
-static NO_HEADERS: LazyLock<HeaderMap> = LazyLock::new(HeaderMap::new);
+static NO_HEADERS: Headers = Headers::new();
 
 fn resp(status: u16, body: &[u8]) -> Response<'_> {
     Response {
