@@ -114,16 +114,19 @@ impl Headers {
 
     /// The first value of `name` (any case).
     pub fn get(&self, name: &str) -> Option<&[u8]> {
-        self.iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v)
+        let name = name.as_bytes();
+        self.spans
+            .iter()
+            .find(|s| self.name_bytes(s).eq_ignore_ascii_case(name))
+            .map(|s| self.value(s))
     }
 
     /// Every value of `name` (any case), in order.
     pub fn get_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
-        self.iter()
-            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v)
+        self.spans
+            .iter()
+            .filter(move |s| self.name_bytes(s).eq_ignore_ascii_case(name.as_bytes()))
+            .map(|s| self.value(s))
     }
 
     /// The first value of `name` as text, if it is visible ASCII (as
@@ -144,7 +147,7 @@ impl Headers {
             let value = self.bytes.slice(s.value[0] as usize..s.value[1] as usize);
             // Both were checked when the headers were made (httparse or `from_pairs`).
             if let (Ok(n), Ok(v)) = (
-                HeaderName::from_bytes(self.name(s).as_bytes()),
+                HeaderName::from_bytes(self.name_bytes(s)),
                 HeaderValue::from_maybe_shared(value),
             ) {
                 map.append(n, v);
@@ -155,7 +158,11 @@ impl Headers {
 
     fn name(&self, s: &Span) -> &str {
         // Names are HTTP tokens (checked when the headers were made): ASCII.
-        std::str::from_utf8(&self.bytes[s.name[0] as usize..s.name[1] as usize]).unwrap_or("")
+        std::str::from_utf8(self.name_bytes(s)).unwrap_or("")
+    }
+
+    fn name_bytes(&self, s: &Span) -> &[u8] {
+        &self.bytes[s.name[0] as usize..s.name[1] as usize]
     }
 
     fn value(&self, s: &Span) -> &[u8] {

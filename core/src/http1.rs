@@ -61,7 +61,7 @@ pub fn write_request_head(
 ) -> Result<()> {
     // A space or control byte would end the request line early: what follows would
     // be read by the daemon as a header (request smuggling through an id or a query).
-    if !path.starts_with('/') || path.bytes().any(|b| b <= b' ' || b == 0x7f) {
+    if !path.starts_with('/') || !is_request_target(path.as_bytes()) {
         return Err(Error::InvalidArgument(format!(
             "cannot send {method} {path:?}: the request path must start with '/' and \
              hold no spaces or control characters"
@@ -91,6 +91,16 @@ pub fn write_request_head(
     }
     out.extend_from_slice(b"\r\n");
     Ok(())
+}
+
+/// No space, control byte or DEL: checked 16 bytes at a time without early exits, which
+/// the compiler turns into vector compares (every call's path goes through here).
+fn is_request_target(path: &[u8]) -> bool {
+    path.chunks(16).all(|chunk| {
+        chunk
+            .iter()
+            .fold(true, |ok, &b| ok & (b > b' ') & (b != 0x7f))
+    })
 }
 
 fn write_content_length(out: &mut Vec<u8>, n: usize) {

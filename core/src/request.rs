@@ -276,6 +276,11 @@ pub fn push_quoted_id(out: &mut String, what: &str, id: &str) -> Result<()> {
             "{what} name {id:?} contains a '.' or '..' path segment"
         )));
     }
+    // Ids and most names need no escaping: checked in one pass that vectorises.
+    if id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        out.push_str(id);
+        return Ok(());
+    }
     for part in utf8_percent_encode(id, PATH_ID) {
         out.push_str(part);
     }

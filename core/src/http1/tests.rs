@@ -117,7 +117,19 @@ fn request_head_post_has_a_content_length_even_when_empty() {
 
 #[test]
 fn request_path_with_spaces_or_line_breaks_is_refused() {
-    for path in ["/a b", "/a\r\nX-Evil: 1", "/a\0", "noslash", "", "/\x7f"] {
+    let long = "/v1.41/containers/0123456789abcdef0123456789abcdef";
+    let mut paths: Vec<String> = ["/a b", "/a\r\nX-Evil: 1", "/a\0", "noslash", "", "/\x7f"]
+        .map(String::from)
+        .to_vec();
+    // A bad byte at every position of a path longer than one 16-byte check.
+    for at in 1..long.len() {
+        for bad in [" ", "\t", "\x7f"] {
+            let mut p = long.to_owned();
+            p.replace_range(at..=at, bad);
+            paths.push(p);
+        }
+    }
+    for path in &paths {
         let mut out = Vec::new();
         let r = write_request_head(
             &mut out,
