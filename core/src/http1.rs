@@ -135,9 +135,9 @@ pub struct ResponseHead {
     pub keep_alive: bool,
 }
 
-/// Takes a response head off the front of `buf`: `Ok(None)`, with `buf` untouched, when
-/// more bytes are needed. `method` is the request's (a HEAD answer has no body). After
-/// an error the connection is unusable (part of `buf` may be gone).
+/// Takes a response head off the front of `buf`: `Ok(None)` when more bytes are needed
+/// (`buf` is untouched then, and on an error). `method` is the request's (a HEAD answer
+/// has no body).
 ///
 /// The headers are the head's bytes and where each header sits ([`Headers`]): no
 /// header map is built and nothing is copied.

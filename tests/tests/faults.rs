@@ -70,6 +70,19 @@ async fn fails_fast<T: std::fmt::Debug>(
     e
 }
 
+/// Runs `call`, which must time out well within [`FAST`] (the client's timeouts are
+/// [`SHORT`]) with a message that `says` which timeout it was.
+async fn times_out<T: std::fmt::Debug>(call: impl Future<Output = berth::Result<T>>, says: &str) {
+    let start = Instant::now();
+    let e = fails_fast(call, Category::Timeout).await;
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        start.elapsed()
+    );
+    assert!(e.to_string().contains(says), "{e}");
+}
+
 /// The next call on the same client works, over a new connection to the real daemon.
 async fn next_call_works(fake: &FakeDaemon, d: &Docker) {
     let v = tokio::time::timeout(FAST, d.version())
@@ -336,14 +349,7 @@ async fn slow_loris_body_hits_the_idle_read_timeout() {
         every: Duration::from_millis(700),
     })
     .await;
-    let start = Instant::now();
-    let e = fails_fast(d.info(), Category::Timeout).await;
-    assert!(
-        start.elapsed() < Duration::from_secs(2),
-        "{:?}",
-        start.elapsed()
-    );
-    assert!(e.to_string().contains("no data"), "{e}");
+    times_out(d.info(), "no data").await;
     next_call_works(&fake, &d).await;
 }
 
@@ -357,14 +363,7 @@ async fn slow_loris_head_hits_the_response_head_timeout() {
         every: Duration::from_millis(50),
     })
     .await;
-    let start = Instant::now();
-    let e = fails_fast(d.version(), Category::Timeout).await;
-    assert!(
-        start.elapsed() < Duration::from_secs(2),
-        "{:?}",
-        start.elapsed()
-    );
-    assert!(e.to_string().contains("no response"), "{e}");
+    times_out(d.version(), "no response").await;
     next_call_works(&fake, &d).await;
 }
 
@@ -382,14 +381,7 @@ async fn a_kept_connection_times_out_by_the_new_calls_deadline() {
         .await
         .expect("answered");
     assert!(v.api_version.is_some());
-    let start = Instant::now();
-    let e = fails_fast(d.version(), Category::Timeout).await;
-    assert!(
-        start.elapsed() < Duration::from_secs(2),
-        "{:?}",
-        start.elapsed()
-    );
-    assert!(e.to_string().contains("no response"), "{e}");
+    times_out(d.version(), "no response").await;
     assert_eq!(
         fake.accepted(),
         1,
