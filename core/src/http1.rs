@@ -25,7 +25,7 @@
 use std::mem::MaybeUninit;
 
 use bytes::{Buf, Bytes, BytesMut};
-use http::header::{self, HeaderMap, HeaderValue};
+use http::header::{self, HeaderName, HeaderValue};
 use http::{Method, StatusCode};
 
 use crate::error::{Error, Result};
@@ -39,7 +39,8 @@ const MAX_HEADERS: usize = 64;
 const MAX_CHUNK_LINE: usize = 4096;
 const MAX_TRAILERS: usize = 64 * 1024;
 
-/// Appends a request head to `out`: request line, `Host`, the caller's headers, and
+/// Appends a request head to `out`: request line, `Host`, the caller's headers (in
+/// order; a `Host` or `Content-Length` among them is left out), and
 /// `Content-Length` when the request has a body (`body_len`) or a method that expects
 /// one. `path` is the origin-form target (`/v1.41/containers/json?all=1`).
 ///
@@ -51,12 +52,12 @@ const MAX_TRAILERS: usize = 64 * 1024;
 /// assert_eq!(out, b"GET /_ping HTTP/1.1\r\nhost: localhost\r\n\r\n");
 /// # Ok::<(), berth_core::Error>(())
 /// ```
-pub fn write_request_head(
+pub fn write_request_head<'h>(
     out: &mut Vec<u8>,
     method: &Method,
     path: &str,
     host: &HeaderValue,
-    headers: &HeaderMap,
+    headers: impl IntoIterator<Item = (&'h HeaderName, &'h HeaderValue)>,
     body_len: Option<usize>,
 ) -> Result<()> {
     // A space or control byte would end the request line early: what follows would
@@ -67,7 +68,7 @@ pub fn write_request_head(
              hold no spaces or control characters"
         )));
     }
-    out.reserve(64 + path.len() + headers.len() * 32);
+    out.reserve(128 + path.len());
     out.extend_from_slice(method.as_str().as_bytes());
     out.push(b' ');
     out.extend_from_slice(path.as_bytes());

@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use berth::Category;
-use berth::api::system::Events;
+use berth::api::system::{Events, Ping};
+use berth::core::endpoint::Endpoint;
 use berth_tests::docker;
 use berth_tests::fake::{Behaviour, FakeDaemon, captured};
 
@@ -216,4 +217,52 @@ async fn dropping_a_call_cancels_it() {
         .expect("client");
     let r = tokio::time::timeout(Duration::from_millis(200), d.ping()).await;
     assert!(r.is_err(), "the call is still waiting when dropped");
+}
+
+/// Ping with a header of its own, as endpoints that send `X-Registry-Auth` do.
+struct PingWithHeader(&'static str);
+
+impl Endpoint for PingWithHeader {
+    type Output = berth::core::api::system::PingInfo;
+
+    fn request(
+        &self,
+        api: berth::ApiVersion,
+    ) -> berth::core::Result<berth::core::request::RequestHead> {
+        Ok(Ping.request(api)?.header("X-Berth-Test", self.0))
+    }
+
+    fn parse(&self, r: berth::core::endpoint::Response<'_>) -> berth::core::Result<Self::Output> {
+        Ping.parse(r)
+    }
+}
+
+#[tokio::test]
+async fn client_headers_go_with_every_request_and_a_requests_own_header_wins() {
+    let ping = captured("ping.http");
+    let fake = FakeDaemon::start(Behaviour::Script(vec![ping.clone(), ping])).await;
+    let d = berth::Docker::builder(&fake.url())
+        .api_version(berth::ApiVersion::new(1, 41))
+        .header(
+            http::HeaderName::from_static("x-berth-test"),
+            http::HeaderValue::from_static("client"),
+        )
+        .build()
+        .expect("client");
+    d.ping().await.expect("plain ping");
+    d.execute(&PingWithHeader("request"))
+        .await
+        .expect("ping with its own header");
+    let heads: Vec<String> = fake
+        .request_heads()
+        .iter()
+        .map(|h| h.to_ascii_lowercase())
+        .collect();
+    assert_eq!(heads.len(), 2, "{heads:?}");
+    assert!(heads[0].contains("x-berth-test: client"), "{}", heads[0]);
+    assert!(heads[0].contains("user-agent: berth/"), "{}", heads[0]);
+    assert!(heads[1].contains("x-berth-test: request"), "{}", heads[1]);
+    assert!(!heads[1].contains("x-berth-test: client"), "{}", heads[1]);
+    assert!(heads[1].contains("user-agent: berth/"), "{}", heads[1]);
+    assert_eq!(fake.accepted(), 1);
 }

@@ -9,7 +9,7 @@ use http::{HeaderMap, HeaderName, HeaderValue};
 use berth_core::ApiVersion;
 use berth_core::daemon_host::{self, DaemonAddr, DaemonHost};
 
-use super::Docker;
+use super::{Docker, with_user_agent};
 use crate::error::{Error, Result};
 use crate::transport::{HttpTransport, PoolOptions, Target, Timeouts, TlsSettings};
 
@@ -235,11 +235,13 @@ impl DockerBuilder {
                 args: self.ssh_args.clone(),
             },
         };
-        let transport = HttpTransport::new(target, &parsed.path_prefix, self.timeouts, self.pool)?;
+        // The transport writes the client's headers into every request head itself.
+        let transport = HttpTransport::new(target, &parsed.path_prefix, self.timeouts, self.pool)?
+            .with_headers(with_user_agent(self.headers));
         Ok(Docker::assemble(
             Arc::new(transport),
             self.timeouts,
-            self.headers,
+            HeaderMap::new(),
             self.api_version,
         ))
     }

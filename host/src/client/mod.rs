@@ -68,6 +68,17 @@ struct Inner {
     auth: std::sync::RwLock<auth::AuthStore>,
 }
 
+/// `headers` with berth's `User-Agent` unless they name one.
+pub(crate) fn with_user_agent(mut headers: HeaderMap) -> HeaderMap {
+    headers
+        .entry(header::USER_AGENT)
+        .or_insert(HeaderValue::from_static(concat!(
+            "berth/",
+            env!("CARGO_PKG_VERSION")
+        )));
+    headers
+}
+
 impl fmt::Debug for Docker {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Docker")
@@ -119,21 +130,17 @@ impl Docker {
 
     /// A client over any [`Transport`].
     pub fn with_transport(transport: Arc<dyn Transport>, timeouts: Timeouts) -> Docker {
-        Docker::assemble(transport, timeouts, HeaderMap::new(), None)
+        Docker::assemble(transport, timeouts, with_user_agent(HeaderMap::new()), None)
     }
 
+    /// A client over `transport`, adding `headers` to every request (the builder's
+    /// transport writes the client's headers itself: it gets none here).
     pub(crate) fn assemble(
         transport: Arc<dyn Transport>,
         timeouts: Timeouts,
-        mut headers: HeaderMap,
+        headers: HeaderMap,
         pinned: Option<ApiVersion>,
     ) -> Docker {
-        headers
-            .entry(header::USER_AGENT)
-            .or_insert(HeaderValue::from_static(concat!(
-                "berth/",
-                env!("CARGO_PKG_VERSION")
-            )));
         Docker {
             inner: Arc::new(Inner {
                 transport,
@@ -267,7 +274,11 @@ impl Docker {
         upload: Option<crate::transport::ByteStream>,
         timeout: CallTimeout,
     ) -> Result<WireRequest> {
-        let mut headers = self.inner.headers.clone();
+        let mut headers = if self.inner.headers.is_empty() {
+            HeaderMap::new()
+        } else {
+            self.inner.headers.clone()
+        };
         for (name, value) in head.headers {
             let v = HeaderValue::from_str(&value).map_err(|_| {
                 Error::from(berth_core::Error::InvalidArgument(format!(

@@ -113,6 +113,8 @@ pub struct HttpTransport {
     pool: Arc<Pool>,
     target: Target,
     host_header: HeaderValue,
+    /// Sent with every request, ahead of the request's own headers.
+    headers: Arc<HeaderMap>,
     path_prefix: String,
     timeouts: Timeouts,
 }
@@ -121,6 +123,7 @@ impl fmt::Debug for HttpTransport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HttpTransport")
             .field("target", &self.target)
+            .field("headers", &self.headers)
             .field("path_prefix", &self.path_prefix)
             .field("timeouts", &self.timeouts)
             .finish()
@@ -151,9 +154,18 @@ impl HttpTransport {
             pool: Pool::new(connector, pool),
             target,
             host_header,
+            headers: Arc::new(HeaderMap::new()),
             path_prefix: path_prefix.trim_end_matches('/').to_owned(),
             timeouts,
         })
+    }
+
+    /// Headers sent with every request (the client's `User-Agent`, config.json's
+    /// `HttpHeaders`) unless the request sets the same header itself: written straight
+    /// into each request head, never copied per call.
+    pub fn with_headers(mut self, headers: HeaderMap) -> HttpTransport {
+        self.headers = Arc::new(headers);
+        self
     }
 
     /// The timeouts this transport was built with.
@@ -213,7 +225,11 @@ impl HttpTransport {
             &req.method,
             &ctx.what.path,
             &self.host_header,
-            &headers,
+            // A header the request sets itself replaces the client's.
+            self.headers
+                .iter()
+                .filter(|(name, _)| !headers.contains_key(*name))
+                .chain(&headers),
             content_type.map(|_| body.len()),
         )?;
         // The response-head timeout runs from here; opening a connection has its own.
@@ -275,6 +291,11 @@ impl HttpTransport {
     fn build(&self, mut req: WireRequest, upgrade: bool) -> Result<(Prepared, Ctx)> {
         let ctx = self.ctx(&mut req);
         let mut headers = req.headers;
+        for (name, value) in self.headers.iter() {
+            if !headers.contains_key(name) {
+                headers.append(name.clone(), value.clone());
+            }
+        }
         headers.insert(header::HOST, self.host_header.clone());
         if upgrade {
             headers.insert(header::CONNECTION, HeaderValue::from_static("Upgrade"));
