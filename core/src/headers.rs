@@ -19,7 +19,7 @@ use http::header::{HeaderMap, HeaderName, HeaderValue};
 /// assert_eq!(h.to_map()["content-type"], "text/plain");
 /// # Ok::<(), berth_core::Error>(())
 /// ```
-#[derive(Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default)]
 pub struct Headers {
     /// The bytes the names and values are slices of (a response head, or the pairs of
     /// [`Headers::from_pairs`] written one after the other).
