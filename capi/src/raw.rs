@@ -5,10 +5,9 @@
 use bytes::{Bytes, BytesMut};
 use http::Method;
 
-use berth_core::headers::Headers;
-
 use berth_core::ApiVersion;
 use berth_core::endpoint::{Endpoint, Response, StreamEndpoint};
+use berth_core::headers::Headers;
 use berth_core::request::{RequestBody, RequestHead, ResponseKind};
 use berth_core::stream::{
     Decoder, JsonStreamDecoder, MULTIPLEXED_STREAM, OutputDecoder, RAW_STREAM, StreamKind,

@@ -8,12 +8,11 @@
 
 use base64::Engine as _;
 use http::Method;
-
-use crate::headers::Headers;
 use serde::Deserialize;
 
 use crate::endpoint::{DownloadEndpoint, Endpoint, Response, StreamEndpoint, UpgradeEndpoint};
 use crate::error::{Error, Result};
+use crate::headers::Headers;
 use crate::request::{Query, RequestHead, ResponseKind, quote_id};
 use crate::stream::OutputDecoder;
 use crate::version::ApiVersion;

@@ -8,12 +8,11 @@
 use std::collections::BTreeMap;
 
 use http::Method;
-
-use crate::headers::Headers;
 use serde::Serialize;
 
 use crate::endpoint::{Endpoint, Response, UpgradeEndpoint};
 use crate::error::{Error, Result};
+use crate::headers::Headers;
 use crate::model::Typed;
 use crate::models::{ExecInspectResponse, IdResponse};
 use crate::request::{Query, RequestHead, ResponseKind, quote_id};
@@ -336,7 +335,7 @@ mod tests {
             body_json(&h),
             serde_json::json!({"Detach": false, "Tty": true})
         );
-        assert!(!s.decoder(&crate::headers::Headers::new()).is_multiplexed());
+        assert!(!s.decoder(&Headers::new()).is_multiplexed());
         let d = ExecStartDetached {
             id: "abc".into(),
             tty: false,

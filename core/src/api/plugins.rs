@@ -35,12 +35,11 @@
 
 use http::Method;
 
-use crate::headers::Headers;
-
 use crate::api::images::ProgressDecoder;
 use crate::auth::EMPTY_REGISTRY_AUTH;
 use crate::endpoint::{Endpoint, Response, StreamEndpoint};
 use crate::error::{Error, Result};
+use crate::headers::Headers;
 use crate::model::typed_list;
 use crate::model::{Typed, TypedDecoder};
 use crate::models::{Plugin, PluginPrivilege};

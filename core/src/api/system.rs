@@ -3,12 +3,11 @@
 use std::fmt;
 
 use http::Method;
-
-use crate::headers::Headers;
 use serde_json::Value;
 
 use crate::endpoint::{Endpoint, Response, StreamEndpoint};
 use crate::error::{Error, Result};
+use crate::headers::Headers;
 use crate::model::{Typed, TypedDecoder};
 use crate::models::{
     BuildCache, BuildCacheDiskUsage, ContainerSummary, ContainersDiskUsage, EventMessage,
@@ -310,7 +309,6 @@ impl StreamEndpoint for Events {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::headers::Headers;
     use crate::stream::Decoder;
 
     const V41: ApiVersion = ApiVersion::new(1, 41);
@@ -348,11 +346,7 @@ mod tests {
         let h = Headers::from_pairs([("api-version", "garbage")]).expect("headers");
         assert!(Ping.parse(resp(200, &h, b"OK")).is_err());
         let e = Ping
-            .parse(resp(
-                500,
-                &crate::headers::Headers::new(),
-                br#"{"message":"boom"}"#,
-            ))
+            .parse(resp(500, &Headers::new(), br#"{"message":"boom"}"#))
             .expect_err("500");
         assert_eq!(e.daemon_message(), Some("boom"));
     }
@@ -423,9 +417,7 @@ mod tests {
             backwards.request(V41),
             Err(Error::InvalidArgument(_))
         ));
-        let mut d = ev
-            .decoder(200, &crate::headers::Headers::new())
-            .expect("decoder");
+        let mut d = ev.decoder(200, &Headers::new()).expect("decoder");
         d.push(br#"{"Type":"container","Action":"start","Actor":{"ID":"abc","Attributes":{"name":"x"}},"time":1}"#);
         d.push(b"\n");
         let item = d.next().expect("ok").expect("one event");

@@ -28,10 +28,9 @@ use std::collections::BTreeMap;
 
 use http::Method;
 
-use crate::headers::Headers;
-
 use crate::endpoint::StreamEndpoint;
 use crate::error::{Error, Result};
+use crate::headers::Headers;
 use crate::model::TypedDecoder;
 use crate::models::BuildInfo;
 use crate::request::{Query, RequestBody, RequestHead, ResponseKind};

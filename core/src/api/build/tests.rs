@@ -34,7 +34,7 @@ fn body(raw: &[u8]) -> Vec<u8> {
 /// Folds a body, pushed in `pieces`, into the build's outcome.
 fn fold(pieces: &[&[u8]]) -> Result<(String, BuildLog), BuildFailure> {
     let mut d = ImageBuild::default()
-        .decoder(200, &crate::headers::Headers::new())
+        .decoder(200, &Headers::new())
         .expect("decoder");
     let mut log = BuildLog::new();
     for p in pieces {

@@ -5,13 +5,12 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use http::Method;
-
-use crate::headers::Headers;
 use serde_json::Value;
 
 use super::container_path;
 use crate::endpoint::{Endpoint, Response, StreamEndpoint};
 use crate::error::{Error, Result};
+use crate::headers::Headers;
 use crate::model::{Typed, TypedDecoder, excerpt};
 use crate::models::{
     ChangeType, ContainerInspectResponse, ContainerStatsResponse, ContainerTopResponse,
@@ -443,9 +442,7 @@ mod tests {
         assert_eq!(h.response, ResponseKind::JsonStream);
         let wire = b"{\"memory_stats\":{\"usage\":1},\"pids_stats\":{\"current\":1}}\n{\"memory_stats\":{\"usage\":2}}\n";
         for split in 0..wire.len() {
-            let mut d = s
-                .decoder(200, &crate::headers::Headers::new())
-                .expect("decoder");
+            let mut d = s.decoder(200, &Headers::new()).expect("decoder");
             let mut seen = Vec::new();
             for part in [&wire[..split], &wire[split..]] {
                 d.push(part);

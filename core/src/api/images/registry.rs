@@ -5,12 +5,11 @@ use std::fmt;
 
 use http::Method;
 
-use crate::headers::Headers;
-
 use super::{check_repository, image_error, parse_repository_tag};
 use crate::auth::{AuthConfig, EMPTY_REGISTRY_AUTH};
 use crate::endpoint::{Endpoint, Response, StreamEndpoint};
 use crate::error::{Error, Result};
+use crate::headers::Headers;
 use crate::model::typed_list;
 use crate::model::{Typed, TypedDecoder};
 use crate::models::{

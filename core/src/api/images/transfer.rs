@@ -1,13 +1,12 @@
 //! Moving images in and out of the daemon as tar archives: save, load, import.
 
 use http::Method;
-
-use crate::headers::Headers;
 use serde_json::Value;
 
 use super::{check_repository, image_error, image_path, parse_repository_tag};
 use crate::endpoint::{DownloadEndpoint, Endpoint, Response};
 use crate::error::{Error, Result};
+use crate::headers::Headers;
 use crate::request::{Query, RequestBody, RequestHead, ResponseKind};
 use crate::stream::{Decoder, JsonStreamDecoder};
 use crate::version::ApiVersion;

@@ -23,8 +23,6 @@
 //! ```
 
 use http::Method;
-
-use crate::headers::Headers;
 use serde_json::{Map, Value};
 
 use super::container_io::Tail;
@@ -32,6 +30,7 @@ use super::swarm::{object_of, swarm_request};
 use super::system::Timestamp;
 use crate::endpoint::{Endpoint, Response, StreamEndpoint};
 use crate::error::{Error, Result};
+use crate::headers::Headers;
 use crate::model::Typed;
 use crate::model::typed_list;
 use crate::models::{Service, ServiceCreateResponse, ServiceUpdateResponse};
