@@ -70,9 +70,8 @@ impl Headers {
         N: AsRef<[u8]>,
         V: AsRef<[u8]>,
     {
-        let mut bytes = BytesMut::new();
-        let mut ranges = Vec::new();
-        for (name, value) in pairs {
+        let pairs: Vec<(N, V)> = pairs.into_iter().collect();
+        for (name, value) in &pairs {
             let (name, value) = (name.as_ref(), value.as_ref());
             if HeaderName::from_bytes(name).is_err() || HeaderValue::from_bytes(value).is_err() {
                 return Err(crate::Error::InvalidArgument(format!(
@@ -81,20 +80,30 @@ impl Headers {
                     String::from_utf8_lossy(value)
                 )));
             }
-            let at = bytes.len();
-            bytes.put_slice(name);
-            bytes.put_slice(value);
-            ranges.push((at, name.len(), value.len()));
         }
-        let bytes = bytes.freeze();
-        let spans = ranges
-            .into_iter()
-            .map(|(at, n, v)| Span {
-                name: [at as u32, (at + n) as u32],
-                value: [(at + n) as u32, (at + n + v) as u32],
-            })
-            .collect();
-        Ok(Headers { bytes, spans })
+        Ok(Headers::concat(
+            pairs.iter().map(|(n, v)| (n.as_ref(), v.as_ref())),
+        ))
+    }
+
+    /// Valid name/value pairs written one after the other, with their spans.
+    fn concat<'a>(pairs: impl Iterator<Item = (&'a [u8], &'a [u8])>) -> Headers {
+        let mut bytes = BytesMut::new();
+        let mut spans = Vec::new();
+        for (name, value) in pairs {
+            let at = bytes.len() as u32;
+            bytes.put_slice(name);
+            let mid = bytes.len() as u32;
+            bytes.put_slice(value);
+            spans.push(Span {
+                name: [at, mid],
+                value: [mid, bytes.len() as u32],
+            });
+        }
+        Headers {
+            bytes: bytes.freeze(),
+            spans,
+        }
     }
 
     /// How many headers (a repeated name counts each time).
@@ -172,22 +181,10 @@ impl Headers {
 
 impl From<&HeaderMap> for Headers {
     fn from(map: &HeaderMap) -> Headers {
-        let mut bytes = BytesMut::new();
-        let mut spans = Vec::with_capacity(map.len());
-        for (name, value) in map {
-            let at = bytes.len() as u32;
-            bytes.put_slice(name.as_str().as_bytes());
-            let mid = bytes.len() as u32;
-            bytes.put_slice(value.as_bytes());
-            spans.push(Span {
-                name: [at, mid],
-                value: [mid, bytes.len() as u32],
-            });
-        }
-        Headers {
-            bytes: bytes.freeze(),
-            spans,
-        }
+        Headers::concat(
+            map.iter()
+                .map(|(n, v)| (n.as_str().as_bytes(), v.as_bytes())),
+        )
     }
 }
 

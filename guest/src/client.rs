@@ -10,7 +10,7 @@ use berth_core::headers::Headers;
 use berth_core::request::{RequestBody, RequestHead};
 use berth_core::stream::{Decoder, Frame, OutputDecoder, StreamKind};
 use berth_core::{ApiVersion, Error, Result};
-use http::{HeaderName, HeaderValue};
+use http::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::bindings::berth::engine::transport::{
     self, Duplex, IncomingBody, OutgoingRequest, Request,
@@ -205,10 +205,16 @@ fn send_upload(head: RequestHead, body: &[u8]) -> Result<transport::StreamedResp
 
 /// Header list → [`Headers`] (unparseable entries are skipped; the host sent them).
 pub(crate) fn header_map(headers: &[(String, String)]) -> Headers {
-    let valid = headers.iter().filter(|(n, v)| {
-        HeaderName::from_bytes(n.as_bytes()).is_ok() && HeaderValue::from_str(v).is_ok()
-    });
-    Headers::from_pairs(valid.map(|(n, v)| (n, v))).unwrap_or_default()
+    let mut map = HeaderMap::with_capacity(headers.len());
+    for (n, v) in headers {
+        if let (Ok(n), Ok(v)) = (
+            HeaderName::from_bytes(n.as_bytes()),
+            HeaderValue::from_str(v),
+        ) {
+            map.append(n, v);
+        }
+    }
+    Headers::from(map)
 }
 
 /// The body of a 2xx answer; an error answer's body read into the daemon's error.

@@ -274,11 +274,8 @@ impl Docker {
         upload: Option<crate::transport::ByteStream>,
         timeout: CallTimeout,
     ) -> Result<WireRequest> {
-        let mut headers = if self.inner.headers.is_empty() {
-            HeaderMap::new()
-        } else {
-            self.inner.headers.clone()
-        };
+        // Empty when the transport writes the client's headers itself (no allocation).
+        let mut headers = self.inner.headers.clone();
         for (name, value) in head.headers {
             let v = HeaderValue::from_str(&value).map_err(|_| {
                 Error::from(berth_core::Error::InvalidArgument(format!(

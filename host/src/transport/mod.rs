@@ -20,7 +20,7 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::{HeaderMap, HeaderValue, Method, Request, StatusCode, header};
+use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode, header};
 use std::sync::Arc;
 
 use hyper_util::rt::TokioIo;
@@ -168,6 +168,17 @@ impl HttpTransport {
         self
     }
 
+    /// The client's headers that go with a request whose own headers are `own`: all
+    /// but those it sets itself (the request's replace the client's).
+    fn client_headers<'a>(
+        &'a self,
+        own: &'a HeaderMap,
+    ) -> impl Iterator<Item = (&'a HeaderName, &'a HeaderValue)> + 'a {
+        self.headers
+            .iter()
+            .filter(|(name, _)| !own.contains_key(*name))
+    }
+
     /// The timeouts this transport was built with.
     pub fn timeouts(&self) -> Timeouts {
         self.timeouts
@@ -225,11 +236,7 @@ impl HttpTransport {
             &req.method,
             &ctx.what.path,
             &self.host_header,
-            // A header the request sets itself replaces the client's.
-            self.headers
-                .iter()
-                .filter(|(name, _)| !headers.contains_key(*name))
-                .chain(&headers),
+            self.client_headers(&headers).chain(&headers),
             content_type.map(|_| body.len()),
         )?;
         // The response-head timeout runs from here; opening a connection has its own.
@@ -290,12 +297,11 @@ impl HttpTransport {
     /// Builds the hyper request of a streamed upload or an upgrade.
     fn build(&self, mut req: WireRequest, upgrade: bool) -> Result<(Prepared, Ctx)> {
         let ctx = self.ctx(&mut req);
-        let mut headers = req.headers;
-        for (name, value) in self.headers.iter() {
-            if !headers.contains_key(name) {
-                headers.append(name.clone(), value.clone());
-            }
-        }
+        let mut headers: HeaderMap = self
+            .client_headers(&req.headers)
+            .map(|(n, v)| (n.clone(), v.clone()))
+            .collect();
+        headers.extend(req.headers);
         headers.insert(header::HOST, self.host_header.clone());
         if upgrade {
             headers.insert(header::CONNECTION, HeaderValue::from_static("Upgrade"));
