@@ -87,6 +87,13 @@ def main():
     write("json_lines", b"\x00" + cuts + b"\x00\x05" + b'{"a":1}{"b":[1,2,{"c":"}"}]}\r\n"x\\"y"')
     write("json_lines", b"\x03" + cuts + b"\x00\x05" + b'{"status":"Downloading","progressDetail":{}}')
 
+    # json_check: the document.
+    for name in ["inspect.http", "list.http", "info.http", "version.http"]:
+        _, body = capture(name)
+        write("json_check", body)
+    write("json_check", b'{"Id":"a","I\\u0064":"b","ID":5,"x":[1.5e-3,true,null,{}]}')
+    write("json_check", b'["\\ud83d\\udc33", 1e300, "\\u00e9"]')
+
     # output_decoder: (content-type index << 1 | tty), 4 cut bytes, body.
     write("output_decoder", b"\x04" + cuts + mux)
     write("output_decoder", b"\x00" + cuts + mux)

@@ -27,6 +27,7 @@ pub mod endpoint;
 pub mod error;
 pub mod headers;
 pub mod http1;
+pub mod json;
 pub mod model;
 pub mod options;
 pub mod policy;

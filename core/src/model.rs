@@ -16,6 +16,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
+use crate::json;
 use crate::stream::Decoder;
 
 /// How many unreadable fields are skipped before decoding gives up.
@@ -117,13 +118,17 @@ impl<T: DeserializeOwned> Typed<T> {
     where
         T: Default,
     {
-        if body.trim_ascii_start().first() != Some(&b'{') {
-            return Typed::from_slice(&body);
+        // One quick pass checks the whole body is JSON and finds the ids on the way.
+        if let Some(json::Shape::Object { id, upper_id }) = json::check(&body) {
+            let ids = Ids {
+                id: id.and_then(|r| json_string(&body[r])),
+                upper: upper_id.and_then(|r| json_string(&body[r])),
+            };
+            return Ok(Typed::lazy_checked(body, Some(Box::new(ids))));
         }
-        // One pass checks the whole body is JSON and picks up the ids on the way.
-        let ids = serde_json::from_slice::<Ids>(&body)
-            .map_err(|e| Error::Decode(format!("body is not JSON ({e}): {}", excerpt(&body))))?;
-        Ok(Typed::lazy_checked(body, Some(Box::new(ids))))
+        // Not an object, or JSON only serde_json can judge (it also words the error):
+        // decoded now.
+        Typed::from_slice(&body)
     }
 
     /// A lazy answer whose bytes are known to be one JSON object.
@@ -224,13 +229,22 @@ impl<T: DeserializeOwned> Typed<T> {
     }
 }
 
-/// The id fields of an object, read without decoding the rest.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+/// The id fields of an object, read without decoding the rest (`None` when absent or
+/// not a string).
+#[derive(Debug, Clone, Default)]
 struct Ids {
-    #[serde(rename = "Id")]
     id: Option<String>,
-    #[serde(rename = "ID")]
     upper: Option<String>,
+}
+
+/// The text of a JSON string token (quotes included) that [`json::check`] accepted.
+fn json_string(token: &[u8]) -> Option<String> {
+    match token.get(1..token.len() - 1) {
+        Some(inner) if !inner.contains(&b'\\') => {
+            std::str::from_utf8(inner).ok().map(str::to_owned)
+        }
+        _ => serde_json::from_slice(token).ok(),
+    }
 }
 
 impl<T: fmt::Debug> fmt::Debug for Typed<T> {
@@ -455,23 +469,23 @@ pub fn typed_list_lazy<T: DeserializeOwned + Default>(
     what: &str,
 ) -> Result<Vec<Typed<T>>> {
     let raw = Bytes::copy_from_slice(body);
-    let Ok(items) = serde_json::from_slice::<Option<Vec<&serde_json::value::RawValue>>>(&raw)
-    else {
-        return typed_list(body, what);
-    };
-    items
-        .unwrap_or_default()
-        .into_iter()
-        .map(|item| {
-            let item = raw.slice_ref(item.get().as_bytes());
-            // Reading the array checked every item's JSON already.
-            if item.first() == Some(&b'{') {
-                Ok(Typed::lazy_checked(item, None))
-            } else {
-                Typed::from_slice(&item)
-            }
-        })
-        .collect()
+    match json::check(&raw) {
+        // Checking the array checked every item's JSON too.
+        Some(json::Shape::Array(items)) => items
+            .into_iter()
+            .map(|r| {
+                let item = raw.slice(r);
+                if item.first() == Some(&b'{') {
+                    Ok(Typed::lazy_checked(item, None))
+                } else {
+                    Typed::from_slice(&item)
+                }
+            })
+            .collect(),
+        Some(json::Shape::Scalar) if raw.trim_ascii() == b"null" => Ok(Vec::new()),
+        // Not an array, or JSON only serde_json can judge (it also words the error).
+        _ => typed_list(body, what),
+    }
 }
 
 /// Decodes `value` as `T`, dropping fields that fail (see the module docs).
@@ -722,6 +736,48 @@ mod tests {
         t.typed_mut().name = Some("/renamed".into());
         assert_eq!(t.name.as_deref(), Some("/renamed"));
         assert_eq!(t.into_typed().id.as_deref(), Some("abc"));
+    }
+
+    #[test]
+    fn lazy_answers_read_ids_as_the_raw_json_holds_them() {
+        let ids = |raw: &[u8]| {
+            let t: Typed<ContainerInspectResponse> = Typed::lazy_from_slice(raw).expect("JSON");
+            let id = t.object_id(|c| c.id.as_deref(), "Id");
+            let upper = t.object_id(|_| None, "ID");
+            (t.is_decoded(), id, upper)
+        };
+        let s = |v: &str| Some(v.to_owned());
+        // Escaped key and value, a repeated key (the last counts, as in `attrs`), a
+        // non-string id (none, as `attrs` has no string there).
+        assert_eq!(
+            ids(br#"{"I\u0064":"a\u0062c","ID":"x"}"#),
+            (false, s("abc"), s("x"))
+        );
+        assert_eq!(ids(br#"{"Id":"a","Id":"b"}"#), (false, s("b"), None));
+        assert_eq!(ids(br#"{"Id":5,"ID":""}"#), (false, None, None));
+        // JSON the quick check leaves to serde_json (a number near f64's range): decoded
+        // now, the same answer.
+        let (decoded, id, _) = ids(br#"{"Id":"abc","Size":1e300}"#);
+        assert!(decoded);
+        assert_eq!(id, s("abc"));
+
+        // A real inspect answer and list, as the daemon sent them.
+        let body = crate::stream::tests::capture_body(include_bytes!("../testdata/inspect.http"));
+        let t: Typed<ContainerInspectResponse> = Typed::lazy_from_slice(&body).expect("inspect");
+        let id = t.object_id(|c| c.id.as_deref(), "Id").expect("an id");
+        assert!(!t.is_decoded());
+        assert_eq!(Some(id.as_str()), t.attrs["Id"].as_str());
+        let labels = t
+            .config
+            .as_ref()
+            .and_then(|c| c.labels.as_ref())
+            .expect("labels");
+        assert_eq!(labels["text"], "größe ✓");
+        let body = crate::stream::tests::capture_body(include_bytes!("../testdata/list.http"));
+        let items: Vec<Typed<crate::models::ContainerSummary>> =
+            typed_list_lazy(&body, "list").expect("list");
+        assert_eq!(items.len(), 2);
+        assert!(items.iter().any(|c| c.id.as_deref() == Some(id.as_str())));
     }
 
     #[test]

@@ -106,3 +106,19 @@ tar -cf "$WORK/context.tar" -C "$WORK" Dockerfile
 capture pull-error.http -X POST -H 'Content-Type: application/x-tar' \
     --data-binary "@$WORK/context.tar" \
     "$BASE/build?rm=1&forcerm=1&labels=%7B%22berth.test%22%3A%221%22%7D"
+
+# --- container inspect and list: the answers kept as bytes and decoded on first use --
+# Label values with <, >, &, quotes and non-ASCII text (this daemon sends them as they
+# are, unescaped, UTF-8), so the JSON check at arrival meets them.
+TAG="${TAG%-events}-json"
+body="{\"Image\":\"$IMAGE\",\"Cmd\":[\"true\"],\"Labels\":{\"berth.test\":\"1\",\"berth.capture\":\"$TAG\",\"html\":\"<a href='x'>&amp;</a>\",\"text\":\"größe ✓\"}}"
+id=$(api -X POST -H 'Content-Type: application/json' -d "$body" "$BASE/containers/create" |
+    sed -n 's/.*"Id":"\([0-9a-f]*\)".*/\1/p')
+[ -n "$id" ] || { echo "container create failed" >&2; exit 1; }
+CREATED="$CREATED $id"
+run_to_exit "$id"
+labelled=$id
+create_container false sleep 1 >/dev/null # a second item for the list
+capture inspect.http "$BASE/containers/$labelled/json"
+filters=$(printf '{"label":["berth.capture=%s"]}' "$TAG" | sed 's/{/%7B/g; s/}/%7D/g; s/"/%22/g; s/\[/%5B/g; s/\]/%5D/g; s/:/%3A/g; s/=/%3D/g')
+capture list.http "$BASE/containers/json?all=1&filters=$filters"

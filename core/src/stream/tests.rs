@@ -91,6 +91,13 @@ fn parse_capture(raw: &[u8]) -> Capture {
     capture
 }
 
+/// The de-chunked body of a captured 200 response (for tests elsewhere in the crate).
+pub(crate) fn capture_body(raw: &[u8]) -> Vec<u8> {
+    let capture = parse_capture(raw);
+    assert_eq!(capture.status, 200, "a captured 200 answer");
+    capture.body()
+}
+
 /// The chunks of a chunked body (strict: an independent reading for the codec tests).
 pub(crate) fn dechunk(mut rest: &[u8]) -> Vec<Vec<u8>> {
     let mut chunks = Vec::new();

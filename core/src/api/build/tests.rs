@@ -2,34 +2,11 @@ use serde_json::{Value, json};
 
 use super::*;
 use crate::stream::Decoder;
+use crate::stream::tests::capture_body;
 
 const V41: ApiVersion = ApiVersion::new(1, 41);
 const BUILD_OK: &[u8] = include_bytes!("../../../testdata/build-ok.http");
 const BUILD_FAILED: &[u8] = include_bytes!("../../../testdata/pull-error.http");
-
-/// The de-chunked body of a captured response.
-fn body(raw: &[u8]) -> Vec<u8> {
-    let at = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .expect("end of head");
-    let mut rest = &raw[at + 4..];
-    let mut out = Vec::new();
-    loop {
-        let eol = rest
-            .windows(2)
-            .position(|w| w == b"\r\n")
-            .expect("size line");
-        let size = usize::from_str_radix(std::str::from_utf8(&rest[..eol]).expect("ascii"), 16)
-            .expect("hex size");
-        rest = &rest[eol + 2..];
-        if size == 0 {
-            return out;
-        }
-        out.extend_from_slice(&rest[..size]);
-        rest = &rest[size + 2..];
-    }
-}
 
 /// Folds a body, pushed in `pieces`, into the build's outcome.
 fn fold(pieces: &[&[u8]]) -> Result<(String, BuildLog), BuildFailure> {
@@ -55,7 +32,7 @@ fn fold(pieces: &[&[u8]]) -> Result<(String, BuildLog), BuildFailure> {
 
 #[test]
 fn captured_build_yields_the_aux_id_however_split() {
-    let b = body(BUILD_OK);
+    let b = capture_body(BUILD_OK);
     let (id, log) = fold(&[&b]).expect("build ok");
     assert_eq!(
         id,
@@ -79,7 +56,7 @@ fn captured_build_yields_the_aux_id_however_split() {
 
 #[test]
 fn captured_failure_is_a_build_error_with_the_log() {
-    let b = body(BUILD_FAILED);
+    let b = capture_body(BUILD_FAILED);
     for cut in 0..=b.len() {
         let (a, c) = b.split_at(cut);
         let Err(BuildFailure::Build(e)) = fold(&[a, c]) else {

@@ -185,40 +185,11 @@ mod tests {
     use crate::error::Error;
     use crate::model::TypedDecoder;
     use crate::models::CreateImageInfo;
+    use crate::stream::tests::capture_body;
     use crate::stream::{Decoder, JsonStreamDecoder};
 
     /// `curl --raw -i` of a pull from the local registry (core/testdata/README.md).
     const PULL: &[u8] = include_bytes!("../../../testdata/pull-progress.http");
-
-    /// The de-chunked body of a captured response.
-    fn body_of(raw: &[u8]) -> Vec<u8> {
-        let split = raw
-            .windows(4)
-            .position(|w| w == b"\r\n\r\n")
-            .expect("head ends with an empty line");
-        let head = std::str::from_utf8(&raw[..split]).expect("ASCII head");
-        assert!(head.starts_with("HTTP/1.1 200"), "{head}");
-        assert!(head.contains("Transfer-Encoding: chunked"), "{head}");
-        let mut rest = &raw[split + 4..];
-        let mut body = Vec::new();
-        loop {
-            let eol = rest
-                .windows(2)
-                .position(|w| w == b"\r\n")
-                .expect("chunk size line");
-            let size =
-                usize::from_str_radix(std::str::from_utf8(&rest[..eol]).expect("hex").trim(), 16)
-                    .expect("hex size");
-            rest = &rest[eol + 2..];
-            if size == 0 {
-                break;
-            }
-            body.extend_from_slice(&rest[..size]);
-            assert_eq!(&rest[size..size + 2], b"\r\n");
-            rest = &rest[size + 2..];
-        }
-        body
-    }
 
     /// Feeds `parts` through the typed progress decoder into an aggregator.
     fn aggregate(parts: &[&[u8]]) -> (ProgressAggregator, usize) {
@@ -242,7 +213,7 @@ mod tests {
 
     #[test]
     fn captured_pull_aggregates_to_complete_layers() {
-        let body = body_of(PULL);
+        let body = capture_body(PULL);
         let (agg, items) = aggregate(&[&body]);
         assert_eq!(
             items,
@@ -275,7 +246,7 @@ mod tests {
 
     #[test]
     fn captured_pull_split_at_every_offset_gives_the_same_state() {
-        let body = body_of(PULL);
+        let body = capture_body(PULL);
         let (whole, n) = aggregate(&[&body]);
         for i in 0..=body.len() {
             let (a, b) = body.split_at(i);
@@ -289,7 +260,7 @@ mod tests {
 
     #[test]
     fn progress_is_tracked_mid_pull() {
-        let body = body_of(PULL);
+        let body = capture_body(PULL);
         let mut d = JsonStreamDecoder::new();
         d.push(&body);
         let mut agg = ProgressAggregator::new();
@@ -335,7 +306,7 @@ mod tests {
 
     #[test]
     fn captured_pull_with_an_error_appended_fails_typed() {
-        let mut body = body_of(PULL);
+        let mut body = capture_body(PULL);
         body.extend_from_slice(
             b"{\"errorDetail\":{\"message\":\"unauthorized: authentication required\"},\
               \"error\":\"unauthorized: authentication required\"}\r\n",
