@@ -82,8 +82,12 @@ impl<T: DeserializeOwned> Typed<T> {
     /// Decodes a JSON body.
     pub fn from_slice(body: &[u8]) -> Result<Typed<T>> {
         // Fast path: the typed view straight from the bytes; the raw JSON is kept as
-        // bytes and parsed only if someone looks at it (most callers never do).
-        if let Ok(typed) = serde_json::from_slice::<T>(body) {
+        // bytes and parsed only if someone looks at it (most callers never do). The
+        // quick check makes sure it will parse: decoding `T` skips unknown fields
+        // without checking them as strictly as `Value` reads them.
+        if json::check(body).is_some()
+            && let Ok(typed) = serde_json::from_slice::<T>(body)
+        {
             return Ok(Typed::from_parts(
                 Attrs::from_valid_json(Bytes::copy_from_slice(body)),
                 typed,
@@ -298,7 +302,7 @@ impl SharedList {
 }
 
 impl Attrs {
-    /// Raw JSON known to parse (the typed view was just decoded from it).
+    /// Raw JSON known to parse into a `Value` ([`json::check`] accepted it).
     fn from_valid_json(raw: Bytes) -> Attrs {
         Attrs {
             raw: Source::Json(raw),
@@ -318,7 +322,7 @@ impl Attrs {
     pub fn value(&self) -> &Value {
         self.value.get_or_init(|| match &self.raw {
             Source::Element(list, i) => list.get(*i).cloned().unwrap_or(Value::Null),
-            // Cannot fail: the bytes were decoded as JSON before.
+            // Cannot fail: the bytes passed `json::check`.
             Source::Json(raw) => serde_json::from_slice(raw).unwrap_or(Value::Null),
             Source::None => Value::Null,
         })
@@ -432,7 +436,9 @@ pub fn typed_with_default<T: DeserializeOwned>(
 pub fn typed_list<T: DeserializeOwned>(body: &[u8], what: &str) -> Result<Vec<Typed<T>>> {
     // Fast path, as for one object: the typed views straight from the bytes, one parse;
     // each element's raw JSON comes from one shared parse of the body when first read.
-    if let Ok(items) = serde_json::from_slice::<Vec<T>>(body) {
+    if json::check(body).is_some()
+        && let Ok(items) = serde_json::from_slice::<Vec<T>>(body)
+    {
         let list = Arc::new(SharedList {
             raw: Bytes::copy_from_slice(body),
             value: OnceLock::new(),
@@ -778,6 +784,39 @@ mod tests {
             typed_list_lazy(&body, "list").expect("list");
         assert_eq!(items.len(), 2);
         assert!(items.iter().any(|c| c.id.as_deref() == Some(id.as_str())));
+    }
+
+    #[test]
+    fn json_that_would_not_read_back_is_an_error_now_not_null_later() {
+        use crate::models::ContainerSummary;
+        // Each in a field the models do not know, which decoding `T` skips: invalid
+        // UTF-8 in a string, nesting past serde_json's limit, a number beyond f64.
+        let deep = format!(r#"{{"Id":"a","x":{}{}}}"#, "[".repeat(200), "]".repeat(200));
+        let bad: [&[u8]; 3] = [
+            b"{\"Id\":\"a\",\"x\":\"\xff\"}",
+            deep.as_bytes(),
+            br#"{"Id":"a","x":1e400}"#,
+        ];
+        for body in bad {
+            let shown = String::from_utf8_lossy(body);
+            let e = Typed::<ContainerInspectResponse>::lazy_from_slice(body).expect_err(&shown);
+            assert!(matches!(e, Error::Decode(_)), "{e:?}");
+            let e = Typed::<ContainerInspectResponse>::from_slice(body).expect_err(&shown);
+            assert!(matches!(e, Error::Decode(_)), "{e:?}");
+            let list = [b"[".as_slice(), body, b"]"].concat();
+            let e = typed_list::<ContainerSummary>(&list, "list").expect_err(&shown);
+            assert!(matches!(e, Error::Decode(_)), "{e:?}");
+            let e = typed_list_lazy::<ContainerSummary>(&list, "list").expect_err(&shown);
+            assert!(matches!(e, Error::Decode(_)), "{e:?}");
+        }
+        // Valid, but near f64's range: read, and the raw JSON has it.
+        let body = br#"{"Id":"a","x":1e300}"#;
+        let t = Typed::<ContainerInspectResponse>::lazy_from_slice(body).expect("valid");
+        assert_eq!(t.attrs["x"], 1e300);
+        let t = Typed::<ContainerInspectResponse>::from_slice(body).expect("valid");
+        assert_eq!(t.attrs["x"], 1e300);
+        let items = typed_list::<ContainerSummary>(b"[{\"x\":1e300}]", "list").expect("valid");
+        assert_eq!(items[0].attrs["x"], 1e300);
     }
 
     #[test]
