@@ -50,6 +50,10 @@ pub enum Behaviour {
     /// Answer successive requests on one connection with these responses, in order,
     /// then read one more request and never answer it (the connection stays open).
     ScriptThenStall(Vec<Vec<u8>>),
+    /// Answer successive requests on one connection with these responses, in order,
+    /// then read one more request and close without answering: the client finds the
+    /// kept connection dead only once its request is on the way.
+    ScriptThenDrop(Vec<Vec<u8>>),
     /// The first connection gets the first behaviour, later ones the second.
     FirstThen(Box<Behaviour>, Box<Behaviour>),
 }
@@ -186,6 +190,15 @@ async fn serve(mut conn: UnixStream, behaviour: Behaviour, heads: Arc<Mutex<Vec<
             if read_head(&mut conn, &heads).await {
                 std::future::pending::<()>().await;
             }
+        }
+        Behaviour::ScriptThenDrop(answers) => {
+            for answer in answers {
+                if !read_head(&mut conn, &heads).await || conn.write_all(&answer).await.is_err() {
+                    return;
+                }
+            }
+            read_head(&mut conn, &heads).await;
+            let _ = conn.shutdown().await;
         }
         Behaviour::FirstThen(..) => unreachable!("resolved at accept"),
     }

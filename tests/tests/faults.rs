@@ -513,6 +513,37 @@ async fn informational_answer_before_the_real_one_is_skipped() {
 }
 
 #[tokio::test]
+async fn a_request_body_retried_on_a_fresh_connection_goes_once() {
+    // The first connection answers one call, then takes the next request (which has a
+    // JSON body) and closes without answering, so the request is sent again on a fresh
+    // connection (to the real daemon). The body must go once: a second copy would be
+    // read as the start of another request, and the daemon's 400 for it would be the
+    // next call's answer.
+    let (fake, d) = faulty(Behaviour::ScriptThenDrop(vec![good_version()])).await;
+    d.version().await.expect("first answer is good");
+    let name = berth_tests::unique("berth-fault-retry");
+    let created = tokio::time::timeout(
+        FAST,
+        d.volumes().create(
+            &berth::api::volumes::VolumeCreate::named(name.clone())
+                .label(berth_tests::TEST_LABEL, "1"),
+        ),
+    )
+    .await
+    .expect("hung")
+    .expect("created on the fresh connection");
+    assert_eq!(created.name(), name);
+    let again = d
+        .volumes()
+        .get(&name)
+        .await
+        .expect("the next call is in step");
+    assert_eq!(again.name(), name);
+    again.remove(false).await.expect("remove");
+    assert_eq!(fake.accepted(), 2, "one fresh connection");
+}
+
+#[tokio::test]
 async fn daemon_closing_an_idle_connection_is_retried_on_a_fresh_one() {
     // The script answers once, then closes the kept-alive connection. Whether berth
     // sees the close before reusing the connection (the pause) or only when its

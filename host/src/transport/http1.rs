@@ -36,6 +36,8 @@ pub(crate) struct Http1 {
     pub(crate) reused: bool,
     /// The response-head timer, kept from call to call (see [`HeadTimer`]).
     timer: Option<HeadTimer>,
+    /// The next request's head, written by the caller; kept from call to call.
+    pub(crate) head: Vec<u8>,
 }
 
 /// A connection's response-head timer. Registering a timer and removing it again is a
@@ -92,6 +94,7 @@ impl Http1 {
             read_size: READ_MIN,
             reused: false,
             timer: None,
+            head: Vec::new(),
         }
     }
 
@@ -123,22 +126,21 @@ impl Http1 {
         r
     }
 
-    /// Writes a request (head and body) and reads the answer's head by `deadline`; the
-    /// body is left in `buf` for a `BodyDecoder`. Informational answers (1xx but 101)
-    /// are skipped.
+    /// Writes a request (the head in [`head`](Self::head), and `body`) and reads the
+    /// answer's head by `deadline`; the body is left in `buf` for a `BodyDecoder`.
+    /// Informational answers (1xx but 101) are skipped.
     pub(crate) async fn roundtrip(
         &mut self,
-        request: &[u8],
         body: &[u8],
         method: &Method,
         deadline: Option<Instant>,
     ) -> Result<ResponseHead, Failure> {
         let Some(deadline) = deadline else {
-            return self.exchange(request, body, method).await;
+            return self.exchange(body, method).await;
         };
         let mut timer = self.arm(deadline);
         let answer = {
-            let mut exchange = std::pin::pin!(self.exchange(request, body, method));
+            let mut exchange = std::pin::pin!(self.exchange(body, method));
             std::future::poll_fn(|cx| {
                 if let Poll::Ready(r) = exchange.as_mut().poll(cx) {
                     return Poll::Ready(r);
@@ -169,13 +171,8 @@ impl Http1 {
         }
     }
 
-    async fn exchange(
-        &mut self,
-        request: &[u8],
-        body: &[u8],
-        method: &Method,
-    ) -> Result<ResponseHead, Failure> {
-        if let Err(e) = self.write(request, body).await {
+    async fn exchange(&mut self, body: &[u8], method: &Method) -> Result<ResponseHead, Failure> {
+        if let Err(e) = self.write(body).await {
             return Err(Failure::Closed(Some(e)));
         }
         let mut answered = false;
@@ -203,17 +200,18 @@ impl Http1 {
         }
     }
 
-    async fn write(&mut self, request: &[u8], body: &[u8]) -> io::Result<()> {
-        // One write for a head and a small body; a large body is not copied.
-        if body.is_empty() {
-            self.io.write_all(request).await?;
-        } else if body.len() <= 16 * 1024 {
-            let mut all = Vec::with_capacity(request.len() + body.len());
-            all.extend_from_slice(request);
-            all.extend_from_slice(body);
-            self.io.write_all(&all).await?;
+    async fn write(&mut self, body: &[u8]) -> io::Result<()> {
+        // One write for the head and a small body (appended to the head's buffer, which
+        // the next request rewrites); a large body is not copied.
+        if body.len() <= 16 * 1024 {
+            let head_len = self.head.len();
+            self.head.extend_from_slice(body);
+            let written = self.io.write_all(&self.head).await;
+            // The head alone again, should the request be retried on a fresh connection.
+            self.head.truncate(head_len);
+            written?;
         } else {
-            self.io.write_all(request).await?;
+            self.io.write_all(&self.head).await?;
             self.io.write_all(body).await?;
         }
         self.io.flush().await

@@ -230,26 +230,35 @@ impl HttpTransport {
         if let Some(ct) = content_type {
             headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
         }
-        let mut head = Vec::new();
-        berth_core::http1::write_request_head(
-            &mut head,
+        // The response-head timeout runs from here; opening a connection has its own.
+        // A deadline past what `Instant` can hold is no deadline.
+        let now = tokio::time::Instant::now();
+        let deadline = ctx.head_timeout.and_then(|t| now.checked_add(t));
+        let mut conn = self
+            .pool
+            .checkout(now.into_std())
+            .await
+            .map_err(connect_error)?;
+        // The head goes into the connection's own buffer (no allocation per call).
+        conn.head.clear();
+        if let Err(e) = berth_core::http1::write_request_head(
+            &mut conn.head,
             &req.method,
             &ctx.what.path,
             &self.host_header,
             self.client_headers(&headers).chain(&headers),
             content_type.map(|_| body.len()),
-        )?;
-        // The response-head timeout runs from here; opening a connection has its own.
-        // A deadline past what `Instant` can hold is no deadline.
-        let deadline = ctx
-            .head_timeout
-            .and_then(|t| tokio::time::Instant::now().checked_add(t));
-        let mut conn = self.pool.checkout().await.map_err(connect_error)?;
+        ) {
+            self.pool.checkin(conn);
+            return Err(e.into());
+        }
         let answer = loop {
-            match conn.roundtrip(&head, &body, &req.method, deadline).await {
+            match conn.roundtrip(&body, &req.method, deadline).await {
                 Ok(answer) => break answer,
                 Err(e) if conn.reused && e.is_stale_connection() => {
+                    let head = std::mem::take(&mut conn.head);
                     conn = self.pool.connect().await.map_err(connect_error)?;
+                    conn.head = head;
                 }
                 Err(e) => return Err(self.failure(e, &ctx)),
             }
@@ -266,6 +275,19 @@ impl HttpTransport {
             status: answer.status,
             headers: answer.headers,
             body,
+        })
+    }
+
+    /// A streamed upload: hyper reads the answer while the body is still being written
+    /// (the daemon may refuse it early).
+    async fn send_streamed(&self, request: WireRequest) -> Result<WireResponse> {
+        let (req, ctx) = self.build(request, false)?;
+        let (res, live) = self.roundtrip(req, &ctx).await?;
+        let (parts, incoming) = res.into_parts();
+        Ok(WireResponse {
+            status: parts.status,
+            headers: Headers::from(parts.headers),
+            body: ResponseBody::hyper(incoming, ctx, Some(live)),
         })
     }
 
@@ -453,26 +475,19 @@ pub(crate) struct Ctx {
 
 impl Transport for HttpTransport {
     fn send(&self, mut request: WireRequest) -> BoxFuture<'_, Result<WireResponse>> {
-        Box::pin(async move {
-            match std::mem::replace(&mut request.body, OutgoingBody::Empty) {
-                OutgoingBody::Empty => return self.send_plain(request, None, Bytes::new()).await,
-                OutgoingBody::Full {
-                    content_type,
-                    bytes,
-                } => return self.send_plain(request, Some(content_type), bytes).await,
-                stream @ OutgoingBody::Stream { .. } => request.body = stream,
+        // Each path boxes only its own future: a plain call's is a fraction of the
+        // streamed upload's, and the box is allocated and filled on every call.
+        match std::mem::replace(&mut request.body, OutgoingBody::Empty) {
+            OutgoingBody::Empty => Box::pin(self.send_plain(request, None, Bytes::new())),
+            OutgoingBody::Full {
+                content_type,
+                bytes,
+            } => Box::pin(self.send_plain(request, Some(content_type), bytes)),
+            stream @ OutgoingBody::Stream { .. } => {
+                request.body = stream;
+                Box::pin(self.send_streamed(request))
             }
-            // A streamed upload: hyper reads the answer while the body is still being
-            // written (the daemon may refuse it early).
-            let (req, ctx) = self.build(request, false)?;
-            let (res, live) = self.roundtrip(req, &ctx).await?;
-            let (parts, incoming) = res.into_parts();
-            Ok(WireResponse {
-                status: parts.status,
-                headers: Headers::from(parts.headers),
-                body: ResponseBody::hyper(incoming, ctx, Some(live)),
-            })
-        })
+        }
     }
 
     fn upgrade(&self, request: WireRequest) -> BoxFuture<'_, Result<(WireResponse, Duplex)>> {
