@@ -522,6 +522,21 @@ impl<E: berth::core::endpoint::Endpoint> berth::core::endpoint::Endpoint for Raw
         response.success()?;
         Ok(bytes::Bytes::copy_from_slice(response.body))
     }
+
+    fn parse_owned(
+        &self,
+        status: u16,
+        headers: &berth::core::headers::Headers,
+        body: bytes::Bytes,
+    ) -> berth::core::Result<bytes::Bytes> {
+        berth::core::endpoint::Response {
+            status,
+            headers,
+            body: &body,
+        }
+        .success()?;
+        Ok(body)
+    }
 }
 
 /// The socket to measure: `--socket`, else `$DOCKER_HOST` if it is `unix://…`, else the

@@ -8,6 +8,8 @@
 //!  items  ◀── StreamEndpoint::decoder(..) ◀── status, headers; then push(bytes)…
 //! ```
 
+use bytes::Bytes;
+
 use crate::error::{Error, Result};
 use crate::headers::Headers;
 use crate::request::RequestHead;
@@ -50,6 +52,16 @@ pub trait Endpoint {
     fn request(&self, api: ApiVersion) -> Result<RequestHead>;
     /// Reads the response (including error statuses).
     fn parse(&self, response: Response<'_>) -> Result<Self::Output>;
+    /// The same as [`parse`](Self::parse), given the body to keep: parsers that keep
+    /// the daemon's bytes (the lazily decoded answers) share them instead of copying.
+    /// Transports that own the body call this one.
+    fn parse_owned(&self, status: u16, headers: &Headers, body: Bytes) -> Result<Self::Output> {
+        self.parse(Response {
+            status,
+            headers,
+            body: &body,
+        })
+    }
 }
 
 /// An operation whose response body is a stream of items.

@@ -123,10 +123,9 @@ impl Headers {
 
     /// The first value of `name` (any case).
     pub fn get(&self, name: &str) -> Option<&[u8]> {
-        let name = name.as_bytes();
         self.spans
             .iter()
-            .find(|s| self.name_bytes(s).eq_ignore_ascii_case(name))
+            .find(|s| self.is_named(s, name.as_bytes()))
             .map(|s| self.value(s))
     }
 
@@ -134,8 +133,15 @@ impl Headers {
     pub fn get_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
         self.spans
             .iter()
-            .filter(move |s| self.name_bytes(s).eq_ignore_ascii_case(name.as_bytes()))
+            .filter(move |s| self.is_named(s, name.as_bytes()))
             .map(|s| self.value(s))
+    }
+
+    /// Whether the header at `s` is `name` (any case); most headers differ in length,
+    /// which is told without looking at their bytes.
+    fn is_named(&self, s: &Span, name: &[u8]) -> bool {
+        (s.name[1] - s.name[0]) as usize == name.len()
+            && self.name_bytes(s).eq_ignore_ascii_case(name)
     }
 
     /// The first value of `name` as text, if it is visible ASCII (as

@@ -115,10 +115,11 @@ impl<T: DeserializeOwned> Typed<T> {
     where
         T: Default,
     {
-        Typed::lazy(Bytes::copy_from_slice(body))
+        Typed::lazy_from_bytes(Bytes::copy_from_slice(body))
     }
 
-    fn lazy(body: Bytes) -> Result<Typed<T>>
+    /// [`lazy_from_slice`](Self::lazy_from_slice), keeping `body` itself (no copy).
+    pub fn lazy_from_bytes(body: Bytes) -> Result<Typed<T>>
     where
         T: Default,
     {
@@ -311,7 +312,7 @@ impl Attrs {
     }
 
     /// The daemon's bytes of a whole document not edited since (not list elements).
-    fn raw_json(&self) -> Option<&[u8]> {
+    pub(crate) fn raw_json(&self) -> Option<&[u8]> {
         match &self.raw {
             Source::Json(raw) => Some(raw),
             Source::Element(..) | Source::None => None,
@@ -474,7 +475,14 @@ pub fn typed_list_lazy<T: DeserializeOwned + Default>(
     body: &[u8],
     what: &str,
 ) -> Result<Vec<Typed<T>>> {
-    let raw = Bytes::copy_from_slice(body);
+    typed_list_lazy_from_bytes(Bytes::copy_from_slice(body), what)
+}
+
+/// [`typed_list_lazy`], the items keeping slices of `raw` itself (no copy).
+pub fn typed_list_lazy_from_bytes<T: DeserializeOwned + Default>(
+    raw: Bytes,
+    what: &str,
+) -> Result<Vec<Typed<T>>> {
     match json::check(&raw) {
         // Checking the array checked every item's JSON too.
         Some(json::Shape::Array(items)) => items
@@ -490,7 +498,7 @@ pub fn typed_list_lazy<T: DeserializeOwned + Default>(
             .collect(),
         Some(json::Shape::Scalar) if raw.trim_ascii() == b"null" => Ok(Vec::new()),
         // Not an array, or JSON only serde_json can judge (it also words the error).
-        _ => typed_list(body, what),
+        _ => typed_list(&raw, what),
     }
 }
 

@@ -5,11 +5,12 @@ use std::fmt;
 use std::rc::Rc;
 
 use berth_core::api::system::{Ping, PingInfo, Version, api_version_of};
-use berth_core::endpoint::{DownloadEndpoint, Endpoint, Response, StreamEndpoint, UpgradeEndpoint};
+use berth_core::endpoint::{DownloadEndpoint, Endpoint, StreamEndpoint, UpgradeEndpoint};
 use berth_core::headers::Headers;
 use berth_core::request::{RequestBody, RequestHead};
 use berth_core::stream::{Decoder, Frame, OutputDecoder, StreamKind};
 use berth_core::{ApiVersion, Error, Result};
+use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::bindings::berth::engine::transport::{
@@ -88,11 +89,7 @@ impl Docker {
         let head = endpoint.request(api)?;
         let res = transport::send(&wire(head)?).map_err(error_of)?;
         let headers = header_map(&res.headers);
-        endpoint.parse(Response {
-            status: res.status,
-            headers: &headers,
-            body: &res.body,
-        })
+        endpoint.parse_owned(res.status, &headers, Bytes::from(res.body))
     }
 
     /// Runs an endpoint whose answer is a stream of items (logs, events, progress).
@@ -126,11 +123,7 @@ impl Docker {
         let res = send_upload(head, body)?;
         let headers = header_map(&res.headers);
         let bytes = read_all(&res.body)?;
-        endpoint.parse(Response {
-            status: res.status,
-            headers: &headers,
-            body: &bytes,
-        })
+        endpoint.parse_owned(res.status, &headers, Bytes::from(bytes))
     }
 
     /// Runs an endpoint whose request body is uploaded in chunks and whose answer is a

@@ -26,7 +26,7 @@ use tokio::sync::OnceCell;
 
 use berth_core::ApiVersion;
 use berth_core::api::system::{Ping, PingInfo, Version, api_version_of};
-use berth_core::endpoint::{DownloadEndpoint, Endpoint, Response, StreamEndpoint, UpgradeEndpoint};
+use berth_core::endpoint::{DownloadEndpoint, Endpoint, StreamEndpoint, UpgradeEndpoint};
 use berth_core::request::{RequestBody, RequestHead};
 
 pub use builder::DockerBuilder;
@@ -229,11 +229,7 @@ impl Docker {
         let res = self.send(head, None, timeout).await?;
         let status = res.status.as_u16();
         let body = res.body.collect_limited(MAX_JSON_BODY).await?;
-        Ok(endpoint.parse(Response {
-            status,
-            headers: &res.headers,
-            body: &body,
-        })?)
+        Ok(endpoint.parse_owned(status, &res.headers, body)?)
     }
 
     /// Runs a streaming endpoint; the answer's items arrive through the returned stream.
@@ -347,11 +343,7 @@ impl Docker {
         let res = self.send(head, Some(body), CallTimeout::Stream).await?;
         let status = res.status.as_u16();
         let bytes = res.body.collect_limited(MAX_JSON_BODY).await?;
-        Ok(endpoint.parse(Response {
-            status,
-            headers: &res.headers,
-            body: &bytes,
-        })?)
+        Ok(endpoint.parse_owned(status, &res.headers, bytes)?)
     }
 
     /// Runs an endpoint whose request body is streamed by the caller and whose answer

@@ -1,12 +1,14 @@
 //! Whole-container operations: list, create, inspect, prune, commit.
 
+use bytes::Bytes;
 use http::Method;
 use serde_json::Value;
 
 use super::container_path;
 use crate::endpoint::{Endpoint, Response};
 use crate::error::{Error, Result};
-use crate::model::{Typed, typed_list_lazy, typed_with_default};
+use crate::headers::Headers;
+use crate::model::{Typed, typed_list_lazy, typed_list_lazy_from_bytes, typed_with_default};
 use crate::models::{
     ContainerCreateBody, ContainerCreateResponse, ContainerInspectResponse, ContainerPruneResponse,
     ContainerSummary, IdResponse,
@@ -105,6 +107,16 @@ impl Endpoint for ContainerList {
         r.success()?;
         // Lazy: `ps` and most scripts read a few fields of a few items.
         typed_list_lazy(r.body, "container list")
+    }
+
+    fn parse_owned(&self, status: u16, headers: &Headers, body: Bytes) -> Result<Self::Output> {
+        let r = Response {
+            status,
+            headers,
+            body: &body,
+        };
+        r.success()?;
+        typed_list_lazy_from_bytes(body, "container list")
     }
 }
 
@@ -209,6 +221,16 @@ impl Endpoint for ContainerInspect {
         // Lazy: most inspects want the id, the state or to act on the container, and
         // the full model has a few hundred fields (see `Typed::lazy_from_slice`).
         Typed::lazy_from_slice(r.body)
+    }
+
+    fn parse_owned(&self, status: u16, headers: &Headers, body: Bytes) -> Result<Self::Output> {
+        let r = Response {
+            status,
+            headers,
+            body: &body,
+        };
+        r.success()?;
+        Typed::lazy_from_bytes(body)
     }
 }
 
@@ -520,6 +542,43 @@ mod tests {
             ))
             .expect("inspect");
         assert_eq!(ok.name.as_deref(), Some("/x"));
+    }
+
+    #[test]
+    fn owned_bodies_are_kept_not_copied() {
+        let headers = Headers::new();
+        let body = Bytes::from_static(br#"{"Id":"abc","Name":"/x"}"#);
+        let inspect = ContainerInspect::new("abc");
+        let owned = inspect
+            .parse_owned(200, &headers, body.clone())
+            .expect("inspect");
+        let raw = owned.attrs.raw_json().expect("the daemon's bytes");
+        assert_eq!(raw.as_ptr(), body.as_ptr(), "shared, not copied");
+        assert_eq!(owned, inspect.parse(resp(200, &body)).expect("inspect"));
+        let e = inspect
+            .parse_owned(
+                404,
+                &headers,
+                Bytes::from_static(br#"{"message":"No such container: abc"}"#),
+            )
+            .expect_err("404");
+        assert!(matches!(e, Error::NotFound(_)));
+
+        let body = Bytes::from_static(br#"[{"Id":"a"},{"Id":"b","Names":["/b"]}]"#);
+        let list = ContainerList::default();
+        let owned = list.parse_owned(200, &headers, body.clone()).expect("list");
+        let second = owned[1].attrs.raw_json().expect("the item's bytes");
+        assert_eq!(second.as_ptr(), body[12..].as_ptr(), "a slice of the body");
+        assert_eq!(owned, list.parse(resp(200, &body)).expect("list"));
+        let e = list
+            .parse_owned(500, &headers, Bytes::from_static(br#"{"message":"boom"}"#))
+            .expect_err("500");
+        assert_eq!(
+            e.to_string(),
+            list.parse(resp(500, br#"{"message":"boom"}"#))
+                .expect_err("500")
+                .to_string()
+        );
     }
 
     #[test]
