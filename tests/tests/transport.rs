@@ -266,3 +266,46 @@ async fn client_headers_go_with_every_request_and_a_requests_own_header_wins() {
     assert!(heads[1].contains("user-agent: berth/"), "{}", heads[1]);
     assert_eq!(fake.accepted(), 1);
 }
+
+/// Ping with a byte in its path that HTTP does not allow.
+struct PingWithBadPath;
+
+impl Endpoint for PingWithBadPath {
+    type Output = berth::core::api::system::PingInfo;
+
+    fn request(
+        &self,
+        api: berth::ApiVersion,
+    ) -> berth::core::Result<berth::core::request::RequestHead> {
+        let mut head = Ping.request(api)?;
+        head.path.push_str("?x=a b");
+        Ok(head)
+    }
+
+    fn parse(&self, r: berth::core::endpoint::Response<'_>) -> berth::core::Result<Self::Output> {
+        Ping.parse(r)
+    }
+}
+
+#[tokio::test]
+async fn a_request_that_cannot_be_written_fails_unsent_and_the_connection_stays() {
+    let ping = captured("ping.http");
+    let fake = FakeDaemon::start(Behaviour::Script(vec![ping.clone(), ping])).await;
+    let d = berth::Docker::builder(&fake.url())
+        .api_version(berth::ApiVersion::new(1, 41))
+        .build()
+        .expect("client");
+    d.ping().await.expect("first ping");
+    let e = d
+        .execute(&PingWithBadPath)
+        .await
+        .expect_err("a space in the path");
+    assert_eq!(e.category(), Category::InvalidArgument, "{e}");
+    d.ping().await.expect("the kept connection still works");
+    assert_eq!(
+        fake.request_heads().len(),
+        2,
+        "the bad request never went out"
+    );
+    assert_eq!(fake.accepted(), 1, "one connection, returned to the pool");
+}

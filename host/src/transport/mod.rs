@@ -219,63 +219,80 @@ impl HttpTransport {
 
     /// A plain call (no body or one in memory) on berth's own HTTP/1 connection. A
     /// pooled connection the daemon closed meanwhile is retried once on a fresh one.
-    async fn send_plain(
+    ///
+    /// What needs no waiting is done before the future is made — the request head is
+    /// written into an idle connection's buffer (or a new one's) and the request is
+    /// dropped — so the future, boxed and filled on every call, holds only what the
+    /// exchange needs.
+    fn send_plain(
         &self,
         mut req: WireRequest,
         content_type: Option<&'static str>,
         body: Bytes,
-    ) -> Result<WireResponse> {
+    ) -> impl Future<Output = Result<WireResponse>> + Send + '_ {
         let ctx = self.ctx(&mut req);
-        let mut headers = req.headers;
-        if let Some(ct) = content_type {
-            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
-        }
         // The response-head timeout runs from here; opening a connection has its own.
         // A deadline past what `Instant` can hold is no deadline.
         let now = tokio::time::Instant::now();
         let deadline = ctx.head_timeout.and_then(|t| now.checked_add(t));
-        let mut conn = self
-            .pool
-            .checkout(now.into_std())
-            .await
-            .map_err(connect_error)?;
+        let mut idle = self.pool.take_idle(now.into_std());
         // The head goes into the connection's own buffer (no allocation per call).
-        conn.head.clear();
-        if let Err(e) = berth_core::http1::write_request_head(
-            &mut conn.head,
-            &req.method,
+        let mut head = idle
+            .as_mut()
+            .map(|conn| std::mem::take(&mut conn.head))
+            .unwrap_or_default();
+        head.clear();
+        let mut headers = req.headers;
+        if let Some(ct) = content_type {
+            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
+        }
+        let failed = berth_core::http1::write_request_head(
+            &mut head,
+            &ctx.what.method,
             &ctx.what.path,
             &self.host_header,
             self.client_headers(&headers).chain(&headers),
             content_type.map(|_| body.len()),
-        ) {
-            self.pool.checkin(conn);
-            return Err(e.into());
-        }
-        let answer = loop {
-            match conn.roundtrip(&body, &req.method, deadline).await {
-                Ok(answer) => break answer,
-                Err(e) if conn.reused && e.is_stale_connection() => {
-                    let head = std::mem::take(&mut conn.head);
-                    conn = self.pool.connect().await.map_err(connect_error)?;
-                    conn.head = head;
+        )
+        .err()
+        .map(Box::new);
+        async move {
+            if let Some(e) = failed {
+                if let Some(conn) = idle {
+                    self.pool.checkin(conn);
                 }
-                Err(e) => return Err(self.failure(e, &ctx)),
+                return Err((*e).into());
             }
-        };
-        if answer.status == StatusCode::SWITCHING_PROTOCOLS {
-            return Err(berth_core::Error::Protocol(format!(
-                "{}: the daemon switched protocols without being asked to",
-                ctx.what
-            ))
-            .into());
+            let mut conn = match idle {
+                Some(conn) => conn,
+                None => self.pool.connect().await.map_err(connect_error)?,
+            };
+            conn.head = head;
+            let answer = loop {
+                match conn.roundtrip(&body, &ctx.what.method, deadline).await {
+                    Ok(answer) => break answer,
+                    Err(e) if conn.reused && e.is_stale_connection() => {
+                        let head = std::mem::take(&mut conn.head);
+                        conn = self.pool.connect().await.map_err(connect_error)?;
+                        conn.head = head;
+                    }
+                    Err(e) => return Err(self.failure(e, &ctx)),
+                }
+            };
+            if answer.status == StatusCode::SWITCHING_PROTOCOLS {
+                return Err(berth_core::Error::Protocol(format!(
+                    "{}: the daemon switched protocols without being asked to",
+                    ctx.what
+                ))
+                .into());
+            }
+            let body = ResponseBody::own(conn, &answer, ctx, self.pool.clone());
+            Ok(WireResponse {
+                status: answer.status,
+                headers: answer.headers,
+                body,
+            })
         }
-        let body = ResponseBody::own(conn, &answer, ctx, self.pool.clone());
-        Ok(WireResponse {
-            status: answer.status,
-            headers: answer.headers,
-            body,
-        })
     }
 
     /// A streamed upload: hyper reads the answer while the body is still being written

@@ -70,10 +70,9 @@ impl Pool {
         })
     }
 
-    /// The most recently used idle connection that is still open (idle for less than
-    /// the idle timeout at `now`), else a new one.
-    pub(crate) async fn checkout(&self, now: Instant) -> Result<Http1, ConnectError> {
-        if let Some(conn) = self.take_idle(now) {
+    /// The most recently used idle connection that is still open, else a new one.
+    pub(crate) async fn checkout(&self) -> Result<Http1, ConnectError> {
+        if let Some(conn) = self.take_idle(Instant::now()) {
             return Ok(conn);
         }
         self.connect().await
@@ -88,7 +87,7 @@ impl Pool {
 
     /// A connection handed to hyper (streamed uploads, upgrades).
     pub(crate) async fn checkout_hyper(&self) -> Result<Live, ConnectError> {
-        let conn = self.checkout(Instant::now()).await?;
+        let conn = self.checkout().await?;
         self.handshake(conn).await
     }
 
@@ -114,7 +113,9 @@ impl Pool {
         })
     }
 
-    fn take_idle(&self, now: Instant) -> Option<Http1> {
+    /// The most recently used idle connection that is still open (idle for less than
+    /// the idle timeout at `now`).
+    pub(crate) fn take_idle(&self, now: Instant) -> Option<Http1> {
         let mut idle = self.idle.lock().ok()?;
         while let Some((mut conn, since)) = idle.pop() {
             if now.duration_since(since) < self.options.idle_timeout && conn.is_reusable() {
