@@ -526,15 +526,10 @@ impl<E: berth::core::endpoint::Endpoint> berth::core::endpoint::Endpoint for Raw
     fn parse_owned(
         &self,
         status: u16,
-        headers: &berth::core::headers::Headers,
+        _: &berth::core::headers::Headers,
         body: bytes::Bytes,
     ) -> berth::core::Result<bytes::Bytes> {
-        berth::core::endpoint::Response {
-            status,
-            headers,
-            body: &body,
-        }
-        .success()?;
+        berth::core::endpoint::success(status, &body)?;
         Ok(body)
     }
 }

@@ -30,16 +30,22 @@ pub struct Response<'a> {
 impl Response<'_> {
     /// `Ok` for a 2xx status, else the daemon's error mapped by [`Error::from_response`].
     pub fn success(&self) -> Result<()> {
-        if (200..300).contains(&self.status) {
-            Ok(())
-        } else {
-            Err(Error::from_response(self.status, self.body))
-        }
+        success(self.status, self.body)
     }
 
     /// A header's value as text, if present and valid UTF-8.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get_str(name)
+    }
+}
+
+/// `Ok` for a 2xx status, else the daemon's error in `body` mapped by
+/// [`Error::from_response`] (as [`Response::success`]).
+pub fn success(status: u16, body: &[u8]) -> Result<()> {
+    if (200..300).contains(&status) {
+        Ok(())
+    } else {
+        Err(Error::from_response(status, body))
     }
 }
 

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use berth::Category;
 use berth::api::system::{Events, Ping};
 use berth::core::endpoint::Endpoint;
+use berth::core::request::RequestHead;
 use berth_tests::docker;
 use berth_tests::fake::{Behaviour, FakeDaemon, captured};
 
@@ -219,22 +220,29 @@ async fn dropping_a_call_cancels_it() {
     assert!(r.is_err(), "the call is still waiting when dropped");
 }
 
-/// Ping with a header of its own, as endpoints that send `X-Registry-Auth` do.
-struct PingWithHeader(&'static str);
+/// Ping with its request head edited (a header of its own, as endpoints that send
+/// `X-Registry-Auth` do; a byte HTTP does not allow).
+struct EditedPing(fn(RequestHead) -> RequestHead);
 
-impl Endpoint for PingWithHeader {
+impl Endpoint for EditedPing {
     type Output = berth::core::api::system::PingInfo;
 
-    fn request(
-        &self,
-        api: berth::ApiVersion,
-    ) -> berth::core::Result<berth::core::request::RequestHead> {
-        Ok(Ping.request(api)?.header("X-Berth-Test", self.0))
+    fn request(&self, api: berth::ApiVersion) -> berth::core::Result<RequestHead> {
+        Ok(self.0(Ping.request(api)?))
     }
 
     fn parse(&self, r: berth::core::endpoint::Response<'_>) -> berth::core::Result<Self::Output> {
         Ping.parse(r)
     }
+}
+
+fn with_own_header(head: RequestHead) -> RequestHead {
+    head.header("X-Berth-Test", "request")
+}
+
+fn with_bad_path(mut head: RequestHead) -> RequestHead {
+    head.path.push_str("?x=a b");
+    head
 }
 
 #[tokio::test]
@@ -250,7 +258,7 @@ async fn client_headers_go_with_every_request_and_a_requests_own_header_wins() {
         .build()
         .expect("client");
     d.ping().await.expect("plain ping");
-    d.execute(&PingWithHeader("request"))
+    d.execute(&EditedPing(with_own_header))
         .await
         .expect("ping with its own header");
     let heads: Vec<String> = fake
@@ -267,26 +275,6 @@ async fn client_headers_go_with_every_request_and_a_requests_own_header_wins() {
     assert_eq!(fake.accepted(), 1);
 }
 
-/// Ping with a byte in its path that HTTP does not allow.
-struct PingWithBadPath;
-
-impl Endpoint for PingWithBadPath {
-    type Output = berth::core::api::system::PingInfo;
-
-    fn request(
-        &self,
-        api: berth::ApiVersion,
-    ) -> berth::core::Result<berth::core::request::RequestHead> {
-        let mut head = Ping.request(api)?;
-        head.path.push_str("?x=a b");
-        Ok(head)
-    }
-
-    fn parse(&self, r: berth::core::endpoint::Response<'_>) -> berth::core::Result<Self::Output> {
-        Ping.parse(r)
-    }
-}
-
 #[tokio::test]
 async fn a_request_that_cannot_be_written_fails_unsent_and_the_connection_stays() {
     let ping = captured("ping.http");
@@ -297,7 +285,7 @@ async fn a_request_that_cannot_be_written_fails_unsent_and_the_connection_stays(
         .expect("client");
     d.ping().await.expect("first ping");
     let e = d
-        .execute(&PingWithBadPath)
+        .execute(&EditedPing(with_bad_path))
         .await
         .expect_err("a space in the path");
     assert_eq!(e.category(), Category::InvalidArgument, "{e}");

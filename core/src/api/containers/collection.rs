@@ -5,7 +5,7 @@ use http::Method;
 use serde_json::Value;
 
 use super::container_path;
-use crate::endpoint::{Endpoint, Response};
+use crate::endpoint::{Endpoint, Response, success};
 use crate::error::{Error, Result};
 use crate::headers::Headers;
 use crate::model::{Typed, typed_list_lazy, typed_list_lazy_from_bytes, typed_with_default};
@@ -109,13 +109,8 @@ impl Endpoint for ContainerList {
         typed_list_lazy(r.body, "container list")
     }
 
-    fn parse_owned(&self, status: u16, headers: &Headers, body: Bytes) -> Result<Self::Output> {
-        let r = Response {
-            status,
-            headers,
-            body: &body,
-        };
-        r.success()?;
+    fn parse_owned(&self, status: u16, _: &Headers, body: Bytes) -> Result<Self::Output> {
+        success(status, &body)?;
         typed_list_lazy_from_bytes(body, "container list")
     }
 }
@@ -223,13 +218,8 @@ impl Endpoint for ContainerInspect {
         Typed::lazy_from_slice(r.body)
     }
 
-    fn parse_owned(&self, status: u16, headers: &Headers, body: Bytes) -> Result<Self::Output> {
-        let r = Response {
-            status,
-            headers,
-            body: &body,
-        };
-        r.success()?;
+    fn parse_owned(&self, status: u16, _: &Headers, body: Bytes) -> Result<Self::Output> {
+        success(status, &body)?;
         Typed::lazy_from_bytes(body)
     }
 }
