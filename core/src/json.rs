@@ -10,9 +10,11 @@
 //! It answers `Some` only for documents `serde_json` parses into a `Value`. Where that
 //! is not certain without doing serde_json's work — a number within a few orders of
 //! magnitude of `f64`'s range (serde_json refuses to round to infinity), nesting deeper
-//! than [`MAX_DEPTH`], a `\u` escape of a surrogate (serde_json pairs them up) — it
-//! answers `None`, as for bad JSON, and the caller asks serde_json (which also words
-//! the error). The fuzz target `json_check` holds it to that.
+//! than [`MAX_DEPTH`], a `\u` escape of a surrogate (serde_json pairs them up), an
+//! object whose first key is one of serde_json's private tokens (it reads
+//! `{"$serde_json::private::RawValue":"[1]"}` as `[1]`) — it answers `None`, as for bad
+//! JSON, and the caller asks serde_json (which also words the error). The fuzz target
+//! `json_check` holds it to that.
 
 use std::ops::Range;
 
@@ -78,7 +80,7 @@ pub fn check(doc: &[u8]) -> Option<Shape> {
             item_start = i;
         }
         match *b.get(i)? {
-            b'"' => i = string(b, i + 1)?,
+            b'"' => i = string(b, i + 1)?.0,
             open @ (b'{' | b'[') => {
                 depth += 1;
                 if depth > MAX_DEPTH {
@@ -96,7 +98,7 @@ pub fn check(doc: &[u8]) -> Option<Shape> {
                 } else if is_array {
                     continue;
                 } else {
-                    i = key(b, i, depth, &mut top_key, &mut shape)?;
+                    i = key(b, i, depth, true, &mut top_key, &mut shape)?;
                     continue;
                 }
             }
@@ -130,7 +132,7 @@ pub fn check(doc: &[u8]) -> Option<Shape> {
                     break;
                 }
                 (b',', false) => {
-                    i = key(b, skip_ws(b, i + 1), depth, &mut top_key, &mut shape)?;
+                    i = key(b, skip_ws(b, i + 1), depth, false, &mut top_key, &mut shape)?;
                     break;
                 }
                 (b']', true) | (b'}', false) => {
@@ -149,34 +151,37 @@ pub fn check(doc: &[u8]) -> Option<Shape> {
 
 /// Reads an object key at `i` and the colon after it; returns where its value starts.
 /// Top-level keys are matched against `Id` and `ID` (a new value for either forgets the
-/// last one).
+/// last one). An object whose first key is one of serde_json's private tokens is left
+/// to serde_json: it reads `{"$serde_json::private::RawValue":"[1]"}` as `[1]`.
 #[inline(always)]
-fn key(b: &[u8], i: usize, depth: usize, top_key: &mut TopKey, shape: &mut Shape) -> Option<usize> {
+fn key(
+    b: &[u8],
+    i: usize,
+    depth: usize,
+    first: bool,
+    top_key: &mut TopKey,
+    shape: &mut Shape,
+) -> Option<usize> {
     if b.get(i) != Some(&b'"') {
         return None;
     }
-    let end = string(b, i + 1)?;
-    if depth == 1 {
+    let (end, escaped) = string(b, i + 1)?;
+    if escaped && (first || depth == 1) {
+        // Written with escapes (rare): decoded to compare.
+        let name = serde_json::from_slice::<String>(&b[i..end]).ok()?;
+        if first && name.starts_with(SERDE_PRIVATE) {
+            return None;
+        }
+        if depth == 1 {
+            set_top_key(name.as_bytes(), top_key, shape);
+        }
+    } else {
         let name = &b[i + 1..end - 1];
-        *top_key = match name {
-            b"Id" => TopKey::Id,
-            b"ID" => TopKey::UpperId,
-            // Written with escapes (rare): decoded to compare.
-            _ if name.contains(&b'\\') => {
-                match serde_json::from_slice::<String>(&b[i..end]).ok()?.as_str() {
-                    "Id" => TopKey::Id,
-                    "ID" => TopKey::UpperId,
-                    _ => TopKey::Other,
-                }
-            }
-            _ => TopKey::Other,
-        };
-        if let Shape::Object { id, upper_id } = shape {
-            match *top_key {
-                TopKey::Id => *id = None,
-                TopKey::UpperId => *upper_id = None,
-                TopKey::Other => {}
-            }
+        if first && name.first() == Some(&b'$') && name.starts_with(SERDE_PRIVATE.as_bytes()) {
+            return None;
+        }
+        if depth == 1 {
+            set_top_key(name, top_key, shape);
         }
     }
     let i = skip_ws(b, end);
@@ -184,6 +189,28 @@ fn key(b: &[u8], i: usize, depth: usize, top_key: &mut TopKey, shape: &mut Shape
         return None;
     }
     Some(skip_ws(b, i + 1))
+}
+
+/// The prefix of serde_json's private map keys (`$serde_json::private::RawValue`, and
+/// `…::Number` with its `arbitrary_precision` feature).
+const SERDE_PRIVATE: &str = "$serde_json::private::";
+
+/// Notes which top-level key the next value belongs to; a new `Id` or `ID` forgets the
+/// last one's value.
+#[inline(always)]
+fn set_top_key(name: &[u8], top_key: &mut TopKey, shape: &mut Shape) {
+    *top_key = match name {
+        b"Id" => TopKey::Id,
+        b"ID" => TopKey::UpperId,
+        _ => TopKey::Other,
+    };
+    if let Shape::Object { id, upper_id } = shape {
+        match *top_key {
+            TopKey::Id => *id = None,
+            TopKey::UpperId => *upper_id = None,
+            TopKey::Other => {}
+        }
+    }
 }
 
 /// JSON's whitespace (the set serde_json skips).
@@ -201,11 +228,12 @@ fn literal(b: &[u8], i: usize, word: &[u8]) -> Option<usize> {
 }
 
 /// Skips a string whose opening quote is before `i`; returns the index after its
-/// closing quote.
+/// closing quote, and whether it holds escapes.
 #[inline(always)]
-fn string(b: &[u8], mut i: usize) -> Option<usize> {
+fn string(b: &[u8], mut i: usize) -> Option<(usize, bool)> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut escaped = false;
     loop {
         // Eight bytes at a time to the next quote, backslash or control character: the
         // lowest byte flagged is exact (a borrow can only flag bytes above a real hit).
@@ -226,8 +254,11 @@ fn string(b: &[u8], mut i: usize) -> Option<usize> {
             i += 8;
         }
         match *b.get(i)? {
-            b'"' => return Some(i + 1),
-            b'\\' => i = escape(b, i + 1)?,
+            b'"' => return Some((i + 1, escaped)),
+            b'\\' => {
+                escaped = true;
+                i = escape(b, i + 1)?;
+            }
             0..=0x1f => return None,
             _ => i += 1,
         }

@@ -3,8 +3,9 @@
 //! parses into a `Value` (a later decode cannot fail, nothing is lost), with the same
 //! top-level `Id`/`ID` strings and array items; and whatever serde_json parses it
 //! accepts too, except the documents it leaves to serde_json by design (`\u` escapes of
-//! surrogates, nesting past `MAX_DEPTH`, numbers near `f64`'s range) — here, coarsely:
-//! any `\u`, more than `MAX_DEPTH` opening brackets, an exponent, or a long digit run.
+//! surrogates, nesting past `MAX_DEPTH`, numbers near `f64`'s range, serde_json's private
+//! tokens as a first key) — here, coarsely: any `\u`, more than `MAX_DEPTH` opening
+//! brackets, an exponent, a long digit run, or `$serde_json::private::`.
 //!
 //! Input: the document.
 #![no_main]
@@ -27,6 +28,7 @@ fn maybe_left_to_serde(doc: &[u8]) -> bool {
         || long_digits
         || doc.windows(2).any(|w| w == b"\\u")
         || doc.iter().any(|&b| b == b'e' || b == b'E')
+        || doc.windows(21).any(|w| w == b"$serde_json::private:")
 }
 
 fuzz_target!(|doc: &[u8]| {

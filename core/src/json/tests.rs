@@ -99,6 +99,9 @@ fn agrees_with_serde_json_on_valid_and_invalid_documents() {
         r#"{"Id":"abc","Id":7}"#,
         r#"[{"Id":"nested"}]"#,
         r#"{"I\u0064":"escaped","\u0049D":"too","\tId":"not"}"#,
+        // serde_json's private token is only special as an object's first key.
+        r#"{"a":1,"$serde_json::private::RawValue":4}"#,
+        r#"{"$serde_json::private:":1}"#,
         "\"\u{7f}\"",
     ];
     for doc in valid {
@@ -161,7 +164,15 @@ fn documents_only_serde_json_can_judge_are_left_to_it() {
         (deep_ok.as_bytes(), true),
         (br#""\ud83d\udc33""#, true),
         (&[b'9'; 301], true),
-        // Fail in serde_json for those very reasons.
+        // serde_json's private token as a first key: the object stands for the JSON in
+        // the string (here `[1]`, not an object), whether the key is escaped or not.
+        (br#"{"$serde_json::private::RawValue":"[1]"}"#, true),
+        (br#"[{"\u0024serde_json::private::RawValue":"2"}]"#, true),
+        // Fail in serde_json for those very reasons (the first found by the fuzz target).
+        (
+            b"{\"Id\":  {\n\"$serde_json::private::RawValue\":4    }}",
+            false,
+        ),
         (b"1e309", false),
         (b"1e999999999999999999999", false),
         (deep_bad.as_bytes(), false),
