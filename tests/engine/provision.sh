@@ -40,8 +40,29 @@ install_packages() {
 
 start_dockerd() {
   [ "$(id -u)" = 0 ] || die "no Docker daemon answers and this is not root: start dockerd yourself or set DOCKER_HOST"
-  local pidfile=/var/run/docker.pid
-  if [ -f "$pidfile" ] && ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+  local pidfile=/var/run/docker.pid pid
+  pid=$(cat "$pidfile" 2>/dev/null) || pid=""
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    if [ -S /var/run/docker.sock ]; then
+      # Running, but slow to answer (a loaded machine): wait for it. Starting another
+      # one would delete its socket and then fail on its pidfile.
+      log "dockerd (pid $pid) is running but not answering yet; waiting"
+      for _ in $(seq 1 120); do
+        if answers; then return 0; fi
+        sleep 0.5
+      done
+      die "dockerd (pid $pid) runs but does not answer on /var/run/docker.sock; see $STATE_DIR/dockerd.log or restart it"
+    fi
+    # Running without its socket, so nobody can reach it: stopped, then started afresh.
+    log "dockerd (pid $pid) has no socket; stopping it"
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 60); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.5
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  if [ -f "$pidfile" ]; then
     log "removing stale pidfile $pidfile"
     rm -f "$pidfile"
   fi
