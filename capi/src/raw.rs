@@ -31,6 +31,11 @@ impl<E: Endpoint> Endpoint for RawJson<E> {
         response.success()?;
         Ok(Bytes::copy_from_slice(response.body))
     }
+
+    fn parse_owned(&self, status: u16, _: &Headers, body: Bytes) -> berth_core::Result<Bytes> {
+        berth_core::endpoint::success(status, &body)?;
+        Ok(body)
+    }
 }
 
 /// A request described by the caller: method, unversioned path with query, optional
@@ -113,6 +118,11 @@ impl Endpoint for Raw {
     fn parse(&self, response: Response<'_>) -> berth_core::Result<Bytes> {
         response.success()?;
         Ok(Bytes::copy_from_slice(response.body))
+    }
+
+    fn parse_owned(&self, status: u16, _: &Headers, body: Bytes) -> berth_core::Result<Bytes> {
+        berth_core::endpoint::success(status, &body)?;
+        Ok(body)
     }
 }
 
