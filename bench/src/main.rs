@@ -519,8 +519,8 @@ impl<E: berth::core::endpoint::Endpoint> berth::core::endpoint::Endpoint for Raw
         &self,
         response: berth::core::endpoint::Response<'_>,
     ) -> berth::core::Result<bytes::Bytes> {
-        response.success()?;
-        Ok(bytes::Bytes::copy_from_slice(response.body))
+        let body = bytes::Bytes::copy_from_slice(response.body);
+        self.parse_owned(response.status, response.headers, body)
     }
 
     fn parse_owned(

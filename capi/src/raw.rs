@@ -28,8 +28,8 @@ impl<E: Endpoint> Endpoint for RawJson<E> {
     }
 
     fn parse(&self, response: Response<'_>) -> berth_core::Result<Bytes> {
-        response.success()?;
-        Ok(Bytes::copy_from_slice(response.body))
+        let body = Bytes::copy_from_slice(response.body);
+        self.parse_owned(response.status, response.headers, body)
     }
 
     fn parse_owned(&self, status: u16, _: &Headers, body: Bytes) -> berth_core::Result<Bytes> {
@@ -116,8 +116,8 @@ impl Endpoint for Raw {
     }
 
     fn parse(&self, response: Response<'_>) -> berth_core::Result<Bytes> {
-        response.success()?;
-        Ok(Bytes::copy_from_slice(response.body))
+        let body = Bytes::copy_from_slice(response.body);
+        self.parse_owned(response.status, response.headers, body)
     }
 
     fn parse_owned(&self, status: u16, _: &Headers, body: Bytes) -> berth_core::Result<Bytes> {

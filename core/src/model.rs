@@ -496,8 +496,8 @@ pub fn typed_list_lazy_from_bytes<T: DeserializeOwned + Default>(
                 }
             })
             .collect(),
-        Some(json::Shape::Scalar) if raw.trim_ascii() == b"null" => Ok(Vec::new()),
-        // Not an array, or JSON only serde_json can judge (it also words the error).
+        // Not an array (`null` is an empty list there), or JSON only serde_json can
+        // judge (it also words the error).
         _ => typed_list(&raw, what),
     }
 }

@@ -171,37 +171,34 @@ async fn serve(mut conn: UnixStream, behaviour: Behaviour, heads: Arc<Mutex<Vec<
             let _ = conn.shutdown().await;
         }
         Behaviour::Script(answers) => {
-            for answer in answers {
-                if !read_head(&mut conn, &heads).await {
-                    return;
-                }
-                if conn.write_all(&answer).await.is_err() {
-                    return;
-                }
+            if play(&mut conn, answers, &heads).await {
+                let _ = conn.shutdown().await;
             }
-            let _ = conn.shutdown().await;
         }
         Behaviour::ScriptThenStall(answers) => {
-            for answer in answers {
-                if !read_head(&mut conn, &heads).await || conn.write_all(&answer).await.is_err() {
-                    return;
-                }
-            }
-            if read_head(&mut conn, &heads).await {
+            if play(&mut conn, answers, &heads).await && read_head(&mut conn, &heads).await {
                 std::future::pending::<()>().await;
             }
         }
         Behaviour::ScriptThenDrop(answers) => {
-            for answer in answers {
-                if !read_head(&mut conn, &heads).await || conn.write_all(&answer).await.is_err() {
-                    return;
-                }
+            if play(&mut conn, answers, &heads).await {
+                read_head(&mut conn, &heads).await;
+                let _ = conn.shutdown().await;
             }
-            read_head(&mut conn, &heads).await;
-            let _ = conn.shutdown().await;
         }
         Behaviour::FirstThen(..) => unreachable!("resolved at accept"),
     }
+}
+
+/// Answers successive requests with `answers`, in order; false when the connection
+/// ended first.
+async fn play(conn: &mut UnixStream, answers: Vec<Vec<u8>>, heads: &Mutex<Vec<String>>) -> bool {
+    for answer in answers {
+        if !read_head(conn, heads).await || conn.write_all(&answer).await.is_err() {
+            return false;
+        }
+    }
+    true
 }
 
 /// Reads one request: its head and a `Content-Length` body (so that closing the

@@ -8,7 +8,7 @@ use super::container_path;
 use crate::endpoint::{Endpoint, Response, success};
 use crate::error::{Error, Result};
 use crate::headers::Headers;
-use crate::model::{Typed, typed_list_lazy, typed_list_lazy_from_bytes, typed_with_default};
+use crate::model::{Typed, typed_list_lazy_from_bytes, typed_with_default};
 use crate::models::{
     ContainerCreateBody, ContainerCreateResponse, ContainerInspectResponse, ContainerPruneResponse,
     ContainerSummary, IdResponse,
@@ -104,13 +104,12 @@ impl Endpoint for ContainerList {
     }
 
     fn parse(&self, r: Response<'_>) -> Result<Self::Output> {
-        r.success()?;
-        // Lazy: `ps` and most scripts read a few fields of a few items.
-        typed_list_lazy(r.body, "container list")
+        self.parse_owned(r.status, r.headers, Bytes::copy_from_slice(r.body))
     }
 
     fn parse_owned(&self, status: u16, _: &Headers, body: Bytes) -> Result<Self::Output> {
         success(status, &body)?;
+        // Lazy: `ps` and most scripts read a few fields of a few items.
         typed_list_lazy_from_bytes(body, "container list")
     }
 }
@@ -212,14 +211,13 @@ impl Endpoint for ContainerInspect {
     }
 
     fn parse(&self, r: Response<'_>) -> Result<Self::Output> {
-        r.success()?;
-        // Lazy: most inspects want the id, the state or to act on the container, and
-        // the full model has a few hundred fields (see `Typed::lazy_from_slice`).
-        Typed::lazy_from_slice(r.body)
+        self.parse_owned(r.status, r.headers, Bytes::copy_from_slice(r.body))
     }
 
     fn parse_owned(&self, status: u16, _: &Headers, body: Bytes) -> Result<Self::Output> {
         success(status, &body)?;
+        // Lazy: most inspects want the id, the state or to act on the container, and
+        // the full model has a few hundred fields (see `Typed::lazy_from_slice`).
         Typed::lazy_from_bytes(body)
     }
 }
