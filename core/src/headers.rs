@@ -129,6 +129,34 @@ impl Headers {
             .map(|s| self.value(s))
     }
 
+    /// The first value of each of `names` (any case), found in one pass over the
+    /// headers: what an answer that reads several headers (ping) uses instead of a scan
+    /// per name.
+    ///
+    /// ```
+    /// use berth_core::headers::Headers;
+    /// let h = Headers::from_pairs([("Ostype", "linux"), ("API-Version", "1.41")])?;
+    /// let [v, os, swarm] = h.get_many(["api-version", "ostype", "swarm"]);
+    /// assert_eq!((v, os, swarm), (Some(&b"1.41"[..]), Some(&b"linux"[..]), None));
+    /// # Ok::<(), berth_core::Error>(())
+    /// ```
+    pub fn get_many<const N: usize>(&self, names: [&str; N]) -> [Option<&[u8]>; N] {
+        let mut found = [None; N];
+        for s in &self.spans {
+            // Lengths first: most headers match none of the names by length alone.
+            let len = (s.name[1] - s.name[0]) as usize;
+            for (name, slot) in names.iter().zip(found.iter_mut()) {
+                if name.len() == len
+                    && slot.is_none()
+                    && self.name_bytes(s).eq_ignore_ascii_case(name.as_bytes())
+                {
+                    *slot = Some(self.value(s));
+                }
+            }
+        }
+        found
+    }
+
     /// Every value of `name` (any case), in order.
     pub fn get_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
         self.spans
@@ -147,12 +175,7 @@ impl Headers {
     /// The first value of `name` as text, if it is visible ASCII (as
     /// `HeaderValue::to_str`).
     pub fn get_str(&self, name: &str) -> Option<&str> {
-        let v = self.get(name)?;
-        if v.iter().all(|&b| b == b'\t' || (b' '..0x7f).contains(&b)) {
-            std::str::from_utf8(v).ok()
-        } else {
-            None
-        }
+        visible_text(self.get(name)?)
     }
 
     /// The headers as an `http::HeaderMap` (names lower-cased; values share these bytes).
@@ -182,6 +205,16 @@ impl Headers {
 
     fn value(&self, s: &Span) -> &[u8] {
         &self.bytes[s.value[0] as usize..s.value[1] as usize]
+    }
+}
+
+/// A header value as text, if it is visible ASCII (as `HeaderValue::to_str`).
+pub fn visible_text(v: &[u8]) -> Option<&str> {
+    if v.iter().all(|&b| b == b'\t' || (b' '..0x7f).contains(&b)) {
+        // Visible ASCII is UTF-8.
+        std::str::from_utf8(v).ok()
+    } else {
+        None
     }
 }
 
@@ -230,6 +263,33 @@ mod tests {
         assert_eq!(h.get("missing"), None);
         let names: Vec<_> = h.iter().map(|(n, _)| n).collect();
         assert_eq!(names, ["Warning", "API-Version", "warning"]);
+    }
+
+    #[test]
+    fn get_many_finds_the_first_of_each_in_one_pass() {
+        let h = Headers::from_pairs([
+            ("Warning", "one"),
+            ("API-Version", "1.41"),
+            ("warning", "two"),
+            ("Ostype", "linux"),
+        ])
+        .expect("valid");
+        assert_eq!(
+            h.get_many(["WARNING", "api-version", "missing", "ostype"]),
+            [
+                Some(&b"one"[..]),
+                Some(&b"1.41"[..]),
+                None,
+                Some(&b"linux"[..])
+            ]
+        );
+        // Asked twice, a name gets the same first value in both places.
+        assert_eq!(
+            h.get_many(["warning", "warning"]),
+            [Some(&b"one"[..]), Some(&b"one"[..])]
+        );
+        assert_eq!(Headers::new().get_many(["x"]), [None]);
+        assert_eq!(h.get_many([]), [None::<&[u8]>; 0]);
     }
 
     #[test]

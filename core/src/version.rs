@@ -112,18 +112,46 @@ impl FromStr for ApiVersion {
     type Err = Error;
 
     fn from_str(s: &str) -> Result<ApiVersion> {
-        let bad = || Error::InvalidArgument(format!("{s:?} is not an API version like \"1.41\""));
-        let t = s.trim().trim_start_matches('v');
-        let (a, b) = t.split_once('.').ok_or_else(bad)?;
-        let digits = |x: &str| !x.is_empty() && x.bytes().all(|c| c.is_ascii_digit());
-        if !digits(a) || !digits(b) {
-            return Err(bad());
-        }
-        Ok(ApiVersion {
-            major: a.parse().map_err(|_| bad())?,
-            minor: b.parse().map_err(|_| bad())?,
+        ApiVersion::from_bytes(s.trim().as_bytes()).ok_or_else(|| {
+            Error::InvalidArgument(format!("{s:?} is not an API version like \"1.41\""))
         })
     }
+}
+
+impl ApiVersion {
+    /// Reads `1.41` (surrounding ASCII whitespace and leading `v`s allowed, as in
+    /// `v1.41`) from bytes such as a header value; `None` when it is anything else.
+    ///
+    /// ```
+    /// use berth_core::ApiVersion;
+    /// assert_eq!(ApiVersion::from_bytes(b" v1.41 "), Some(ApiVersion::new(1, 41)));
+    /// assert_eq!(ApiVersion::from_bytes(b"1.41.2"), None);
+    /// ```
+    pub fn from_bytes(v: &[u8]) -> Option<ApiVersion> {
+        let mut t = v.trim_ascii();
+        while let [b'v', rest @ ..] = t {
+            t = rest;
+        }
+        let dot = t.iter().position(|&b| b == b'.')?;
+        Some(ApiVersion {
+            major: parse_u16(&t[..dot])?,
+            minor: parse_u16(&t[dot + 1..])?,
+        })
+    }
+}
+
+/// Decimal digits only (at least one) that fit a u16.
+fn parse_u16(digits: &[u8]) -> Option<u16> {
+    if digits.is_empty() {
+        return None;
+    }
+    digits.iter().try_fold(0u16, |n, &d| {
+        let d = d.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        n.checked_mul(10)?.checked_add(u16::from(d))
+    })
 }
 
 #[cfg(test)]
@@ -148,6 +176,49 @@ mod tests {
         assert_eq!(v("v1.41"), ApiVersion::new(1, 41));
         for bad in ["", "1", "1.", ".1", "a.b", "1.2.3", "1.-2", "99999999.1"] {
             assert!(bad.parse::<ApiVersion>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn from_bytes_reads_what_from_str_reads() {
+        let ok = [
+            ("1.41", (1, 41)),
+            (" v1.41\t", (1, 41)),
+            ("vv1.9", (1, 9)),
+            ("0001.041", (1, 41)),
+            ("65535.65535", (u16::MAX, u16::MAX)),
+            ("0.0", (0, 0)),
+        ];
+        for (text, (major, minor)) in ok {
+            let want = Some(ApiVersion::new(major, minor));
+            assert_eq!(ApiVersion::from_bytes(text.as_bytes()), want, "{text:?}");
+            assert_eq!(text.parse::<ApiVersion>().ok(), want, "{text:?}");
+        }
+        let bad = [
+            "",
+            "v",
+            "1",
+            "1.",
+            ".1",
+            ".",
+            "1..2",
+            "a.b",
+            "1.2.3",
+            "1.-2",
+            "+1.2",
+            "1.+2",
+            "65536.1",
+            "1.65536",
+            "1 .2",
+            "1. 2",
+            "v 1.2",
+            "1v.2",
+            "\u{0661}.1",
+            "1.2\0",
+        ];
+        for text in bad {
+            assert_eq!(ApiVersion::from_bytes(text.as_bytes()), None, "{text:?}");
+            assert!(text.parse::<ApiVersion>().is_err(), "{text:?}");
         }
     }
 

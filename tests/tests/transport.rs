@@ -297,3 +297,45 @@ async fn a_request_that_cannot_be_written_fails_unsent_and_the_connection_stays(
     );
     assert_eq!(fake.accepted(), 1, "one connection, returned to the pool");
 }
+
+#[tokio::test]
+async fn a_call_dropped_before_it_ran_leaves_its_idle_connection_in_the_pool() {
+    use berth::transport::{
+        HttpTransport, OutgoingBody, PoolOptions, Target, Timeouts, Transport, WireRequest,
+    };
+    let ping = captured("ping.http");
+    let fake = FakeDaemon::start(Behaviour::Script(vec![ping.clone(), ping])).await;
+    let path = fake.url().trim_start_matches("unix://").to_owned();
+    let t = HttpTransport::new(
+        Target::Unix(path),
+        "",
+        Timeouts::default(),
+        PoolOptions::default(),
+    )
+    .expect("transport");
+    let ping = || WireRequest {
+        method: http::Method::GET,
+        path: "/_ping".into(),
+        headers: http::HeaderMap::new(),
+        body: OutgoingBody::Empty,
+        head_timeout: None,
+        idle_timeout: None,
+    };
+    let body = |res: berth::transport::WireResponse| res.body.collect_limited(1024);
+    let first = t.send(ping()).await.expect("first ping");
+    assert_eq!(&body(first).await.expect("body")[..], b"OK");
+    // Made (the idle connection is taken for it) and dropped before its first poll.
+    drop(t.send(ping()));
+    let second = t.send(ping()).await.expect("second ping");
+    assert_eq!(&body(second).await.expect("body")[..], b"OK");
+    assert_eq!(
+        fake.accepted(),
+        1,
+        "the unpolled call gave its connection back"
+    );
+    assert_eq!(
+        fake.request_heads().len(),
+        2,
+        "the dropped call sent nothing"
+    );
+}

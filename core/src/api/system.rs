@@ -56,20 +56,32 @@ impl Endpoint for Ping {
                 crate::model::excerpt(r.body)
             )));
         }
-        let api_version = match r.header("api-version") {
-            Some(v) => Some(v.parse().map_err(|_| {
-                Error::Protocol(format!("/_ping sent an invalid API-Version header {v:?}"))
+        // Every call of a client that pings to check the daemon reads these: one pass.
+        let [api, os, experimental, builder, swarm] = r.headers.get_many([
+            "api-version",
+            "ostype",
+            "docker-experimental",
+            "builder-version",
+            "swarm",
+        ]);
+        fn text(v: Option<&[u8]>) -> Option<String> {
+            v.and_then(crate::headers::visible_text).map(str::to_owned)
+        }
+        let api_version = match api {
+            Some(v) => Some(ApiVersion::from_bytes(v).ok_or_else(|| {
+                Error::Protocol(format!(
+                    "/_ping sent an invalid API-Version header {:?}",
+                    String::from_utf8_lossy(v)
+                ))
             })?),
             None => None,
         };
         Ok(PingInfo {
             api_version,
-            os_type: r.header("ostype").map(str::to_owned),
-            experimental: r
-                .header("docker-experimental")
-                .is_some_and(|v| v.eq_ignore_ascii_case("true")),
-            builder_version: r.header("builder-version").map(str::to_owned),
-            swarm: r.header("swarm").map(str::to_owned),
+            os_type: text(os),
+            experimental: experimental.is_some_and(|v| v.eq_ignore_ascii_case(b"true")),
+            builder_version: text(builder),
+            swarm: text(swarm),
         })
     }
 }

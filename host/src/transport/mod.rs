@@ -35,7 +35,7 @@ use berth_core::headers::Headers;
 
 use crate::error::{Error, Result};
 use connector::{ConnectError, Connector};
-use http1::Failure;
+use http1::{Failure, Http1};
 pub use pool::PoolOptions;
 use pool::{Live, Pool, ReqBody, SendError};
 
@@ -235,9 +235,13 @@ impl HttpTransport {
         // A deadline past what `Instant` can hold is no deadline.
         let now = tokio::time::Instant::now();
         let deadline = ctx.head_timeout.and_then(|t| now.checked_add(t));
-        let mut idle = self.pool.take_idle(now.into_std());
+        let mut idle = Taken {
+            conn: self.pool.take_idle(now.into_std()),
+            pool: &self.pool,
+        };
         // The head goes into the connection's own buffer (no allocation per call).
         let mut head = idle
+            .conn
             .as_mut()
             .map(|conn| std::mem::take(&mut conn.head))
             .unwrap_or_default();
@@ -258,12 +262,10 @@ impl HttpTransport {
         .map(Box::new);
         async move {
             if let Some(e) = failed {
-                if let Some(conn) = idle {
-                    self.pool.checkin(conn);
-                }
+                // The taken connection goes back as `idle` is dropped.
                 return Err((*e).into());
             }
-            let mut conn = match idle {
+            let mut conn = match idle.conn.take() {
                 Some(conn) => conn,
                 None => self.pool.connect().await.map_err(connect_error)?,
             };
@@ -294,7 +296,25 @@ impl HttpTransport {
             })
         }
     }
+}
 
+/// An idle connection taken for a call whose exchange has not begun: dropped before
+/// it is used (the call's future dropped unpolled, or the request refused), it goes
+/// back to the pool, as nothing was written on it.
+struct Taken<'a> {
+    conn: Option<Http1>,
+    pool: &'a Pool,
+}
+
+impl Drop for Taken<'_> {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            self.pool.checkin(conn);
+        }
+    }
+}
+
+impl HttpTransport {
     /// A streamed upload: hyper reads the answer while the body is still being written
     /// (the daemon may refuse it early).
     async fn send_streamed(&self, request: WireRequest) -> Result<WireResponse> {
