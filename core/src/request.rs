@@ -271,15 +271,16 @@ pub fn push_quoted_id(out: &mut String, what: &str, id: &str) -> Result<()> {
             "{what} id or name is empty; pass the id or name of an existing {what}"
         )));
     }
+    // Ids and most names need no escaping (nor hold a dot): checked in one pass that
+    // vectorises.
+    if id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        out.push_str(id);
+        return Ok(());
+    }
     if id.split('/').any(|seg| seg == "." || seg == "..") {
         return Err(Error::InvalidArgument(format!(
             "{what} name {id:?} contains a '.' or '..' path segment"
         )));
-    }
-    // Ids and most names need no escaping: checked in one pass that vectorises.
-    if id.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        out.push_str(id);
-        return Ok(());
     }
     for part in utf8_percent_encode(id, PATH_ID) {
         out.push_str(part);

@@ -177,9 +177,12 @@ impl Docker {
         if let Some(v) = self.inner.pinned {
             return Ok(v);
         }
-        self.inner
-            .negotiated
-            .get_or_try_init(|| self.negotiate())
+        if let Some(v) = self.inner.negotiated.get() {
+            return Ok(*v);
+        }
+        // Once per client: boxed, so every call's future does not carry the
+        // negotiation's (two calls' worth of state).
+        Box::pin(self.inner.negotiated.get_or_try_init(|| self.negotiate()))
             .await
             .copied()
     }
@@ -226,9 +229,9 @@ impl Docker {
         timeout: CallTimeout,
     ) -> Result<E::Output> {
         let head = endpoint.request(api)?;
-        let res = self.send(head, None, timeout).await?;
+        let mut res = self.send(head, None, timeout).await?;
         let status = res.status.as_u16();
-        let body = res.body.collect_limited(MAX_JSON_BODY).await?;
+        let body = res.body.read_to_end(MAX_JSON_BODY).await?;
         Ok(endpoint.parse_owned(status, &res.headers, body)?)
     }
 
@@ -340,9 +343,9 @@ impl Docker {
     pub async fn upload<E: Endpoint>(&self, endpoint: &E, body: ByteStream) -> Result<E::Output> {
         let api = self.api_version().await?;
         let head = endpoint.request(api)?;
-        let res = self.send(head, Some(body), CallTimeout::Stream).await?;
+        let mut res = self.send(head, Some(body), CallTimeout::Stream).await?;
         let status = res.status.as_u16();
-        let bytes = res.body.collect_limited(MAX_JSON_BODY).await?;
+        let bytes = res.body.read_to_end(MAX_JSON_BODY).await?;
         Ok(endpoint.parse_owned(status, &res.headers, bytes)?)
     }
 

@@ -222,6 +222,13 @@ impl ResponseBody {
 
     /// Reads the whole body; more than `limit` bytes is an error.
     pub async fn collect_limited(mut self, limit: usize) -> Result<Bytes> {
+        self.read_to_end(limit).await
+    }
+
+    /// [`collect_limited`](Self::collect_limited) on a borrowed body: a call's future
+    /// then holds a reference, not a second copy of the body's state (moved in on every
+    /// call).
+    pub(crate) async fn read_to_end(&mut self, limit: usize) -> Result<Bytes> {
         // One chunk (the common case) is returned as it came: no copy, no allocation.
         let mut first: Option<Bytes> = None;
         let mut rest: Vec<Bytes> = Vec::new();
