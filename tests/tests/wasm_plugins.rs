@@ -332,6 +332,61 @@ async fn bind_volumes_are_denied() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_symlink_in_a_granted_directory_is_judged_by_where_it_leads() {
+    let host = host().await;
+    let plugin = load(&host, HOSTILE).await;
+    let mut cleanup = Cleanup::new();
+    let dir = std::env::temp_dir().join(unique("berth-binds"));
+    std::fs::create_dir_all(dir.join("real")).expect("dirs");
+    std::os::unix::fs::symlink("/etc", dir.join("link")).expect("symlink");
+    std::os::unix::fs::symlink("/var/run/docker.sock", dir.join("sock")).expect("symlink");
+    let granted = dir.to_str().expect("utf-8").to_owned();
+    let volume_exists = |name: &str| {
+        std::process::Command::new("docker")
+            .args(["volume", "inspect", name])
+            .output()
+            .expect("docker")
+            .status
+            .success()
+    };
+    // By name all three are inside the granted directory.
+    for (inside, rule) in [("link", "bind-path"), ("sock", "docker-socket")] {
+        let (label, mut grant) = scope();
+        grant.allow_bind(&granted).expect("bind grant");
+        let name = unique("symvol");
+        cleanup.volumes.push(name.clone());
+        let device = format!("{granted}/{inside}");
+        let (results, report) = attack(
+            &host,
+            &plugin,
+            grant,
+            &["volume-bind", &name, &label, &device],
+        )
+        .await;
+        assert_denied(&results, &report, rule);
+        let reason = audit(&report)[0]["reason"].to_string();
+        assert!(reason.contains("symlink"), "{reason}");
+        assert!(!volume_exists(&name), "the bind volume of {device} exists");
+    }
+    let (label, mut grant) = scope();
+    grant.allow_bind(&granted).expect("bind grant");
+    let name = unique("symvol");
+    cleanup.volumes.push(name.clone());
+    let device = format!("{granted}/real");
+    let (results, report) = attack(
+        &host,
+        &plugin,
+        grant,
+        &["volume-bind", &name, &label, &device],
+    )
+    .await;
+    assert_eq!(report.denials, 0, "{results:?} {:?}", report.audit);
+    assert!(volume_exists(&name), "{results:?}");
+    drop(cleanup);
+    std::fs::remove_dir_all(&dir).expect("cleanup");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn objects_outside_the_label_are_untouchable_and_invisible() {
     let host = host().await;
     let plugin = load(&host, HOSTILE).await;

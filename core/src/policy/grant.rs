@@ -619,6 +619,10 @@ impl Grant {
         self.binds.iter().any(|b| path_within(normalized, b))
     }
 
+    pub(crate) fn bind_paths(&self) -> &[String] {
+        &self.binds
+    }
+
     pub(crate) fn bind_listed_exactly(&self, normalized: &str) -> bool {
         self.binds.iter().any(|b| b == normalized)
     }

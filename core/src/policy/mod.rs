@@ -80,9 +80,13 @@
 //!
 //! # Known limits (cannot be judged from the request)
 //!
-//! - Host paths are normalised lexically: a symlink inside an allowed bind directory
-//!   that points elsewhere is not seen. Grant only directories the plugin cannot
-//!   write symlinks into from outside, or that hold none.
+//! - Host paths are normalised lexically. A host that shares the daemon's filesystem
+//!   (the plugin host with a unix-socket daemon) also resolves each bind source
+//!   ([`Policy::with_host_paths`]): one that leads outside the grant's binds through a
+//!   symlink, or cannot be resolved, is refused. What is checked is the filesystem at
+//!   the time of the check: a symlink swapped in before the daemon mounts is not seen,
+//!   and with a remote daemon (TCP, SSH) paths are judged by name only. Grant only
+//!   directories nobody else can write symlinks into.
 //! - `FROM` lines of a build context and the contents of `images/load` and
 //!   `plugins/create` archives are not visible: `images.load` and `plugins.create`
 //!   need a grant allowing every image (`images = ["*"]`).
@@ -138,7 +142,7 @@ pub use grant::{
     parse_duration_ms, parse_size,
 };
 pub use routes::operations;
-pub use state::Policy;
+pub use state::{HostPaths, Policy, ResolveFn};
 
 use std::fmt;
 

@@ -2,6 +2,8 @@
 //! exec ids; the check flow and lookups.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -24,6 +26,42 @@ pub struct Policy {
     live: BTreeMap<String, bool>,
     /// Exec ids the plugin created on its own (labelled) containers.
     execs: BTreeSet<String>,
+    /// How host paths resolve on the daemon's machine, when the host can tell.
+    host_paths: Option<HostPaths>,
+}
+
+/// Resolves a host path as the daemon's machine would reach it (symlinks followed),
+/// given by a host that shares the daemon's filesystem; the core itself does no I/O.
+/// With it, a bind source is judged by where it leads as well as by its name.
+#[derive(Clone)]
+pub struct HostPaths {
+    resolve: Arc<ResolveFn>,
+    /// The grant's bind directories, resolved (a granted directory may itself be
+    /// reached through a symlink).
+    binds: Vec<String>,
+}
+
+/// `resolve(normalized absolute path)`: the path it leads to, or why it cannot be told.
+pub type ResolveFn = dyn Fn(&str) -> Result<String, String> + Send + Sync;
+
+impl fmt::Debug for HostPaths {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HostPaths")
+            .field("binds", &self.binds)
+            .finish_non_exhaustive()
+    }
+}
+
+impl HostPaths {
+    /// The resolved form of `path` (`Err`: why it cannot be resolved).
+    pub(crate) fn resolve(&self, path: &str) -> Result<String, String> {
+        (self.resolve)(path)
+    }
+
+    /// The grant's bind directories, resolved.
+    pub(crate) fn binds(&self) -> &[String] {
+        &self.binds
+    }
 }
 
 /// What a [`Lookup`] still has to do.
@@ -203,7 +241,30 @@ impl Policy {
             bytes: 0,
             live: BTreeMap::new(),
             execs: BTreeSet::new(),
+            host_paths: None,
         }
+    }
+
+    /// Judges bind sources also by where they lead: `resolve` gives the path the
+    /// daemon's machine reaches for a host path (symlinks followed). A host whose
+    /// daemon shares its filesystem (a unix socket) passes one; without it, host paths
+    /// are judged by name only (see the module docs' known limits). The grant's own
+    /// bind directories are resolved once, here.
+    pub fn with_host_paths(
+        mut self,
+        resolve: impl Fn(&str) -> Result<String, String> + Send + Sync + 'static,
+    ) -> Policy {
+        let binds = self
+            .grant
+            .bind_paths()
+            .iter()
+            .map(|b| resolve(b).unwrap_or_else(|_| b.clone()))
+            .collect();
+        self.host_paths = Some(HostPaths {
+            resolve: Arc::new(resolve),
+            binds,
+        });
+        self
     }
 
     /// The grant.
@@ -369,6 +430,7 @@ impl Policy {
         };
         let mut ctx = Ctx {
             grant: &self.grant,
+            host_paths: self.host_paths.as_ref(),
             op: name,
             target,
             object: op.object.clone(),

@@ -585,8 +585,12 @@ impl PluginHost {
             .max_bytes
             .and_then(|b| usize::try_from(b).ok())
             .map_or(WHOLE_BODY_MAX, |b| b.min(WHOLE_BODY_MAX));
+        let mut policy = Policy::new(grant);
+        if self.docker.transport().is_local() {
+            policy = policy.with_host_paths(resolve_host_path);
+        }
         let gate = Gate {
-            policy: Policy::new(grant),
+            policy,
             transport: self.docker.transport().clone(),
             head_timeout: self.docker.timeouts().response_head,
             audit: audit::Audit::new(&plugin.name, self.sink.clone()),
@@ -775,5 +779,63 @@ fn describe(engine: &Engine, name: &str, item: &ComponentItem) -> Item {
         name: name.to_owned(),
         kind: kind.to_owned(),
         members,
+    }
+}
+
+/// The path a daemon on this machine reaches for the absolute, normalised `path`:
+/// symlinks resolved in the deepest part that exists, the rest appended (the daemon
+/// creates a missing bind source as a directory). A symlink that leads nowhere, or a
+/// part that cannot be read, is an error: the policy then refuses the bind.
+fn resolve_host_path(path: &str) -> Result<String, String> {
+    let mut existing = std::path::PathBuf::from(path);
+    let mut missing = Vec::new();
+    loop {
+        match std::fs::symlink_metadata(&existing) {
+            Ok(_) => break,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let Some(name) = existing.file_name() else {
+                    return Err(format!("{}: {e}", existing.display()));
+                };
+                missing.push(name.to_owned());
+                existing.pop();
+            }
+            Err(e) => return Err(format!("{}: {e}", existing.display())),
+        }
+    }
+    let mut real =
+        std::fs::canonicalize(&existing).map_err(|e| format!("{}: {e}", existing.display()))?;
+    for name in missing.iter().rev() {
+        real.push(name);
+    }
+    real.into_os_string()
+        .into_string()
+        .map_err(|p| format!("{} is not UTF-8", std::path::Path::new(&p).display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::resolve_host_path;
+
+    #[test]
+    fn host_paths_resolve_through_symlinks_and_missing_parts() {
+        let dir = std::env::temp_dir().join(format!("berth-resolve-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("real/sub")).expect("dirs");
+        std::os::unix::fs::symlink("/etc", dir.join("link")).expect("link");
+        std::os::unix::fs::symlink("real", dir.join("inner")).expect("inner");
+        std::os::unix::fs::symlink(dir.join("nowhere"), dir.join("dangling")).expect("dangling");
+        let base = std::fs::canonicalize(&dir).expect("dir");
+        let base = base.to_str().expect("utf-8");
+        let d = dir.to_str().expect("utf-8");
+        let r = |p: &str| resolve_host_path(&format!("{d}/{p}"));
+        assert_eq!(r("link").as_deref(), Ok("/etc"));
+        assert_eq!(r("link/not/there").as_deref(), Ok("/etc/not/there"));
+        assert_eq!(r("inner/sub"), Ok(format!("{base}/real/sub")));
+        assert_eq!(r("real/new/deeper"), Ok(format!("{base}/real/new/deeper")));
+        // A symlink that leads nowhere cannot be judged: an error, not its own name.
+        let e = r("dangling").expect_err("dangling");
+        assert!(e.contains("dangling"), "{e}");
+        assert_eq!(resolve_host_path("/").as_deref(), Ok("/"));
+        std::fs::remove_dir_all(&dir).expect("cleanup");
     }
 }

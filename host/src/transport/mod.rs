@@ -105,6 +105,11 @@ pub trait Transport: Send + Sync + fmt::Debug + 'static {
     fn upgrade(&self, request: WireRequest) -> BoxFuture<'_, Result<(WireResponse, Duplex)>>;
     /// A description of where requests go (`unix:///var/run/docker.sock`).
     fn describe(&self) -> String;
+    /// Whether the daemon shares this machine's filesystem (it answers on a unix
+    /// socket here), so host paths in requests name the same files as here.
+    fn is_local(&self) -> bool {
+        false
+    }
 }
 
 /// The standard transport: HTTP/1.1 over a keep-alive connection pool (see `pool`).
@@ -570,5 +575,9 @@ impl Transport for HttpTransport {
 
     fn describe(&self) -> String {
         self.target.display()
+    }
+
+    fn is_local(&self) -> bool {
+        matches!(self.target, Target::Unix(_))
     }
 }

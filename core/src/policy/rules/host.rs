@@ -23,6 +23,16 @@ const SOCKETS: &[&str] = &[
     "/var/lib/docker",
 ];
 
+/// Whether mounting `norm` would expose the engine: a path holding, or held by, the
+/// engine's sockets or state, or a socket under `/run`.
+fn exposes_engine(norm: &str) -> bool {
+    let under_run = path_within(norm, "/run") || path_within(norm, "/var/run");
+    SOCKETS
+        .iter()
+        .any(|s| path_within(s, norm) || path_within(norm, s))
+        || (under_run && norm.ends_with(".sock"))
+}
+
 impl Ctx<'_> {
     /// A host path used as a bind source.
     pub(super) fn host_path(&self, path: &str, what: &str) -> R {
@@ -36,13 +46,7 @@ impl Ctx<'_> {
             )
         })?;
         let exact = self.grant.bind_listed_exactly(&norm);
-        let under_run = path_within(&norm, "/run") || path_within(&norm, "/var/run");
-        if !exact
-            && (SOCKETS
-                .iter()
-                .any(|s| path_within(s, &norm) || path_within(&norm, s))
-                || (under_run && norm.ends_with(".sock")))
-        {
+        if !exact && exposes_engine(&norm) {
             return Err(deny(
                 "docker-socket",
                 format!(
@@ -54,6 +58,42 @@ impl Ctx<'_> {
             return Err(deny(
                 "bind-path",
                 format!("{what} {norm:?} is outside the grant's binds"),
+            ));
+        }
+        let Some(host) = self.host_paths else {
+            return Ok(());
+        };
+        // Where the daemon will really mount from: a symlink inside a granted
+        // directory may lead anywhere.
+        let real = host
+            .resolve(&norm)
+            .and_then(|r| {
+                normalize_host_path(&r).ok_or_else(|| format!("it leads to {:?}", truncate(&r)))
+            })
+            .map_err(|e| {
+                deny(
+                    "bind-path",
+                    format!("{what} {norm:?} cannot be resolved on the daemon's host: {e}"),
+                )
+            })?;
+        if real == norm {
+            return Ok(());
+        }
+        let binds = host.binds();
+        if !binds.contains(&real) && exposes_engine(&real) {
+            return Err(deny(
+                "docker-socket",
+                format!(
+                    "{what} {norm:?} leads to {real:?} (through a symlink), which would expose the container engine's socket or state"
+                ),
+            ));
+        }
+        if !binds.iter().any(|b| path_within(&real, b)) {
+            return Err(deny(
+                "bind-path",
+                format!(
+                    "{what} {norm:?} leads to {real:?} (through a symlink), outside the grant's binds"
+                ),
             ));
         }
         Ok(())

@@ -15,6 +15,7 @@ use super::grant::Grant;
 use super::images::ImageRef;
 use super::json::{self, field};
 use super::path::{Target, truncate};
+use super::state::HostPaths;
 use super::{Denial, ObjectKind};
 use crate::model::json_kind;
 
@@ -33,6 +34,7 @@ pub(crate) struct Pending {
 #[derive(Debug)]
 pub(crate) struct Ctx<'g> {
     pub grant: &'g Grant,
+    pub host_paths: Option<&'g HostPaths>,
     pub op: &'static str,
     pub target: Target,
     pub object: Option<String>,

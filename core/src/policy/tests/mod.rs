@@ -2,6 +2,7 @@
 
 mod bypass;
 mod grant_file;
+mod host_paths;
 mod prop;
 mod quota;
 mod route_table;
