@@ -48,6 +48,15 @@ pub fn build_capi() -> Result<PathBuf> {
         ]),
     )?;
     let lib = target.join("release");
+    // The program asks the loader for libberth's SONAME (see capi/build.rs).
+    let soname = match env!("CARGO_PKG_VERSION_MAJOR") {
+        "0" => format!("libberth.so.0.{}", env!("CARGO_PKG_VERSION_MINOR")),
+        major => format!("libberth.so.{major}"),
+    };
+    let link = lib.join(soname);
+    let _ = std::fs::remove_file(&link);
+    std::os::unix::fs::symlink("libberth.so", &link)
+        .map_err(|e| format!("linking {}: {e}", link.display()))?;
     let exe = lib.join("berth-capi-bench");
     let cc = std::env::var_os("CC").unwrap_or_else(|| "cc".into());
     output(

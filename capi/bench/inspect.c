@@ -11,7 +11,8 @@
  * hand back the daemon's JSON as is (the caller parses what it needs).
  *
  * `cargo run -p berth-bench --release` builds and runs this next to the native clients.
- * By hand (after capi/install.sh PREFIX, or against target/release):
+ * By hand (after capi/install.sh PREFIX, or against target/release with the SONAME link
+ * `ln -sf libberth.so target/release/libberth.so.0.1`):
  *   gcc -O2 -std=c11 -D_GNU_SOURCE -Iinclude capi/bench/inspect.c -Ltarget/release -lberth \
  *       -Wl,-rpath,$PWD/target/release -o inspect-bench && ./inspect-bench [N] */
 #include <stdio.h>

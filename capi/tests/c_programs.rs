@@ -46,8 +46,21 @@ fn lib_dir() -> &'static Path {
             dir.join("libberth.so").is_file(),
             "no libberth.so in {dir:?}"
         );
+        // Programs linked against it ask the loader for its SONAME (install.sh makes
+        // the same link).
+        let link = dir.join(soname());
+        let _ = std::fs::remove_file(&link);
+        std::os::unix::fs::symlink("libberth.so", &link).expect("SONAME link");
         dir
     })
+}
+
+/// The SONAME `build.rs` gives the library.
+fn soname() -> String {
+    match env!("CARGO_PKG_VERSION_MAJOR") {
+        "0" => format!("libberth.so.0.{}", env!("CARGO_PKG_VERSION_MINOR")),
+        major => format!("libberth.so.{major}"),
+    }
 }
 
 /// The C programs share the daemon and clean up by label: run one at a time.
@@ -214,6 +227,76 @@ fn valgrind_reports_a_leak() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("definitely lost"));
+}
+
+/// `capi/install.sh` lays out a versioned library (file, SONAME link, dev link) that a
+/// program built with pkg-config's flags links and runs against.
+#[test]
+fn install_sh_installs_a_versioned_library_for_pkg_config() {
+    let _serial = serial();
+    lib_dir();
+    let prefix = work_dir().join("prefix");
+    let _ = std::fs::remove_dir_all(&prefix);
+    run(
+        Command::new("bash")
+            .arg(root().join("capi/install.sh"))
+            .arg(&prefix)
+            .env("PROFILE", "debug")
+            .env("CARGO_TARGET_DIR", work_dir()),
+        "capi/install.sh",
+    );
+    let libdir = prefix.join("lib");
+    let version = env!("CARGO_PKG_VERSION");
+    let file = format!("libberth.so.{version}");
+    assert!(libdir.join(&file).is_file(), "no {file}");
+    assert_eq!(
+        std::fs::read_link(libdir.join(soname())).expect("SONAME link"),
+        Path::new(&file)
+    );
+    assert_eq!(
+        std::fs::read_link(libdir.join("libberth.so")).expect("dev link"),
+        Path::new(&soname())
+    );
+    let dynamic = run(
+        Command::new("readelf").arg("-d").arg(libdir.join(&file)),
+        "readelf",
+    );
+    assert!(
+        String::from_utf8_lossy(&dynamic.stdout).contains(&format!("[{}]", soname())),
+        "{}",
+        String::from_utf8_lossy(&dynamic.stdout)
+    );
+    let flags = run(
+        Command::new("pkg-config")
+            .args(["--cflags", "--libs", "berth"])
+            .env("PKG_CONFIG_PATH", libdir.join("pkgconfig")),
+        "pkg-config",
+    );
+    let exe = work_dir().join("bin").join("errors-installed");
+    std::fs::create_dir_all(exe.parent().expect("bin dir")).expect("create bin dir");
+    run(
+        Command::new(tool("gcc", "apt-get install -y gcc"))
+            .args(["-std=c11", "-D_GNU_SOURCE"])
+            .arg(root().join("capi/tests/c/errors.c"))
+            .args(String::from_utf8_lossy(&flags.stdout).split_whitespace())
+            .arg(format!("-Wl,-rpath,{}", libdir.display()))
+            .arg("-o")
+            .arg(&exe),
+        "gcc errors.c against the installed library",
+    );
+    let needed = run(Command::new("readelf").arg("-d").arg(&exe), "readelf");
+    let needed = String::from_utf8_lossy(&needed.stdout);
+    assert!(
+        needed
+            .lines()
+            .any(|l| l.contains("(NEEDED)") && l.contains(&format!("[{}]", soname()))),
+        "the program does not ask for libberth by its SONAME:\n{needed}"
+    );
+    let out = run(
+        &mut Command::new(&exe),
+        "errors against the installed library",
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("errors: ok"));
 }
 
 /// The static library links too (`errors` as a static binary, no valgrind).
