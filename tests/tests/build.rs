@@ -504,8 +504,14 @@ fn blocking_build_returns_the_image_or_the_log() {
         "Dockerfile",
         "FROM busybox:berth-test\nRUN echo about to fail && exit 7\n",
     );
-    let e = docker
-        .build(bad.path(), &options())
-        .expect_err("RUN exit 7");
+    // forcerm: the failed step's container is removed too (it would be left behind).
+    let mut o = options();
+    o.forcerm = true;
+    let e = docker.build(bad.path(), &o).expect_err("RUN exit 7");
     assert!(e.log.text().contains("about to fail"), "{}", e.log.text());
+    let left = docker_cli(&["ps", "-a", "--no-trunc", "--format", "{{.Command}}"]);
+    assert!(
+        !left.contains("about to fail"),
+        "the failed step's container was left behind"
+    );
 }
