@@ -19,5 +19,7 @@ fn main() {
         format!("libberth.so.{major}")
     };
     println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,{soname}");
+    // For the crate's own tests, which link programs against the built library.
+    println!("cargo:rustc-env=BERTH_SONAME={soname}");
     println!("cargo:rerun-if-changed=build.rs");
 }

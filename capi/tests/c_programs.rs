@@ -56,11 +56,8 @@ fn lib_dir() -> &'static Path {
 }
 
 /// The SONAME `build.rs` gives the library.
-fn soname() -> String {
-    match env!("CARGO_PKG_VERSION_MAJOR") {
-        "0" => format!("libberth.so.0.{}", env!("CARGO_PKG_VERSION_MINOR")),
-        major => format!("libberth.so.{major}"),
-    }
+fn soname() -> &'static str {
+    env!("BERTH_SONAME")
 }
 
 /// The C programs share the daemon and clean up by label: run one at a time.
@@ -255,7 +252,7 @@ fn install_sh_installs_a_versioned_library_for_pkg_config() {
     );
     assert_eq!(
         std::fs::read_link(libdir.join("libberth.so")).expect("dev link"),
-        Path::new(&soname())
+        Path::new(soname())
     );
     let dynamic = run(
         Command::new("readelf").arg("-d").arg(libdir.join(&file)),

@@ -143,13 +143,8 @@ impl Headers {
     pub fn get_many<const N: usize>(&self, names: [&str; N]) -> [Option<&[u8]>; N] {
         let mut found = [None; N];
         for s in &self.spans {
-            // Lengths first: most headers match none of the names by length alone.
-            let len = (s.name[1] - s.name[0]) as usize;
             for (name, slot) in names.iter().zip(found.iter_mut()) {
-                if name.len() == len
-                    && slot.is_none()
-                    && self.name_bytes(s).eq_ignore_ascii_case(name.as_bytes())
-                {
+                if slot.is_none() && self.is_named(s, name.as_bytes()) {
                     *slot = Some(self.value(s));
                 }
             }

@@ -615,16 +615,9 @@ impl Grant {
         self.images.iter().any(ImagePattern::is_any)
     }
 
-    pub(crate) fn allows_bind_path(&self, normalized: &str) -> bool {
-        self.binds.iter().any(|b| path_within(normalized, b))
-    }
-
+    /// The granted bind directories, normalised.
     pub(crate) fn bind_paths(&self) -> &[String] {
         &self.binds
-    }
-
-    pub(crate) fn bind_listed_exactly(&self, normalized: &str) -> bool {
-        self.binds.iter().any(|b| b == normalized)
     }
 
     pub(crate) fn allows_cap(&self, cap: &str) -> bool {

@@ -142,7 +142,7 @@ pub use grant::{
     parse_duration_ms, parse_size,
 };
 pub use routes::operations;
-pub use state::{HostPaths, Policy, ResolveFn};
+pub use state::Policy;
 
 use std::fmt;
 

@@ -34,7 +34,7 @@ pub struct Policy {
 /// given by a host that shares the daemon's filesystem; the core itself does no I/O.
 /// With it, a bind source is judged by where it leads as well as by its name.
 #[derive(Clone)]
-pub struct HostPaths {
+pub(crate) struct HostPaths {
     resolve: Arc<ResolveFn>,
     /// The grant's bind directories, resolved (a granted directory may itself be
     /// reached through a symlink).
@@ -42,7 +42,7 @@ pub struct HostPaths {
 }
 
 /// `resolve(normalized absolute path)`: the path it leads to, or why it cannot be told.
-pub type ResolveFn = dyn Fn(&str) -> Result<String, String> + Send + Sync;
+type ResolveFn = dyn Fn(&str) -> Result<String, String> + Send + Sync;
 
 impl fmt::Debug for HostPaths {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -301,25 +301,7 @@ impl HttpTransport {
             })
         }
     }
-}
 
-/// An idle connection taken for a call whose exchange has not begun: dropped before
-/// it is used (the call's future dropped unpolled, or the request refused), it goes
-/// back to the pool, as nothing was written on it.
-struct Taken<'a> {
-    conn: Option<Http1>,
-    pool: &'a Pool,
-}
-
-impl Drop for Taken<'_> {
-    fn drop(&mut self) {
-        if let Some(conn) = self.conn.take() {
-            self.pool.checkin(conn);
-        }
-    }
-}
-
-impl HttpTransport {
     /// A streamed upload: hyper reads the answer while the body is still being written
     /// (the daemon may refuse it early).
     async fn send_streamed(&self, request: WireRequest) -> Result<WireResponse> {
@@ -513,6 +495,22 @@ pub(crate) struct Ctx {
     pub(crate) what: Call,
     pub(crate) head_timeout: Option<Duration>,
     pub(crate) idle_timeout: Option<Duration>,
+}
+
+/// An idle connection taken for a call whose exchange has not begun: dropped before
+/// it is used (the call's future dropped unpolled, or the request refused), it goes
+/// back to the pool, as nothing was written on it.
+struct Taken<'a> {
+    conn: Option<Http1>,
+    pool: &'a Pool,
+}
+
+impl Drop for Taken<'_> {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            self.pool.checkin(conn);
+        }
+    }
 }
 
 impl Transport for HttpTransport {

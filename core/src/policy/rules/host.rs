@@ -23,14 +23,23 @@ const SOCKETS: &[&str] = &[
     "/var/lib/docker",
 ];
 
-/// Whether mounting `norm` would expose the engine: a path holding, or held by, the
-/// engine's sockets or state, or a socket under `/run`.
-fn exposes_engine(norm: &str) -> bool {
-    let under_run = path_within(norm, "/run") || path_within(norm, "/var/run");
-    SOCKETS
+/// The rule that refuses mounting the normalised `path` when `binds` are the granted
+/// directories (`None`: allowed). A path holding, or held by, the engine's sockets or
+/// state, or a socket under `/run`, needs a grant naming exactly that path; any other
+/// must lie within a granted directory.
+fn refused_by(path: &str, binds: &[String]) -> Option<&'static str> {
+    let under_run = path_within(path, "/run") || path_within(path, "/var/run");
+    let exposes_engine = SOCKETS
         .iter()
-        .any(|s| path_within(s, norm) || path_within(norm, s))
-        || (under_run && norm.ends_with(".sock"))
+        .any(|s| path_within(s, path) || path_within(path, s))
+        || (under_run && path.ends_with(".sock"));
+    if exposes_engine && !binds.iter().any(|b| b == path) {
+        Some("docker-socket")
+    } else if !binds.iter().any(|b| path_within(path, b)) {
+        Some("bind-path")
+    } else {
+        None
+    }
 }
 
 impl Ctx<'_> {
@@ -45,20 +54,13 @@ impl Ctx<'_> {
                 ),
             )
         })?;
-        let exact = self.grant.bind_listed_exactly(&norm);
-        if !exact && exposes_engine(&norm) {
-            return Err(deny(
-                "docker-socket",
-                format!(
-                    "{what} {norm:?} would expose the container engine's socket or state; only a grant naming that exact path allows it"
-                ),
-            ));
-        }
-        if !self.grant.allows_bind_path(&norm) {
-            return Err(deny(
-                "bind-path",
-                format!("{what} {norm:?} is outside the grant's binds"),
-            ));
+        if let Some(rule) = refused_by(&norm, self.grant.bind_paths()) {
+            let why = if rule == "docker-socket" {
+                "would expose the container engine's socket or state; only a grant naming that exact path allows it"
+            } else {
+                "is outside the grant's binds"
+            };
+            return Err(deny(rule, format!("{what} {norm:?} {why}")));
         }
         let Some(host) = self.host_paths else {
             return Ok(());
@@ -79,21 +81,15 @@ impl Ctx<'_> {
         if real == norm {
             return Ok(());
         }
-        let binds = host.binds();
-        if !binds.contains(&real) && exposes_engine(&real) {
+        if let Some(rule) = refused_by(&real, host.binds()) {
+            let why = if rule == "docker-socket" {
+                "which would expose the container engine's socket or state"
+            } else {
+                "outside the grant's binds"
+            };
             return Err(deny(
-                "docker-socket",
-                format!(
-                    "{what} {norm:?} leads to {real:?} (through a symlink), which would expose the container engine's socket or state"
-                ),
-            ));
-        }
-        if !binds.iter().any(|b| path_within(&real, b)) {
-            return Err(deny(
-                "bind-path",
-                format!(
-                    "{what} {norm:?} leads to {real:?} (through a symlink), outside the grant's binds"
-                ),
+                rule,
+                format!("{what} {norm:?} leads to {real:?} (through a symlink), {why}"),
             ));
         }
         Ok(())
