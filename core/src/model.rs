@@ -45,7 +45,9 @@ pub struct Typed<T> {
     /// first use).
     pub attrs: Attrs,
     /// The typed view and what it could not read; empty until first use when lazy.
-    view: OnceLock<View<T>>,
+    /// Boxed: a model is kilobytes (container inspect's over 3 KB), and a response
+    /// moves several times on its way to the caller, decoded or not.
+    view: OnceLock<Box<View<T>>>,
     /// The typed view of a lazy answer that cannot be read as `T` at all (`T::default`);
     /// `None` for answers decoded when they arrived.
     fallback: Option<fn() -> T>,
@@ -66,7 +68,7 @@ impl<T> Typed<T> {
     pub fn from_parts(attrs: Attrs, typed: T, unread: Vec<String>) -> Typed<T> {
         Typed {
             attrs,
-            view: OnceLock::from(View { typed, unread }),
+            view: OnceLock::from(Box::new(View { typed, unread })),
             fallback: None,
             ids: None,
         }
@@ -154,12 +156,12 @@ impl<T: DeserializeOwned> Typed<T> {
             if let Some(raw) = self.attrs.raw_json()
                 && let Ok(typed) = serde_json::from_slice::<T>(raw)
             {
-                return View {
+                return Box::new(View {
                     typed,
                     unread: Vec::new(),
-                };
+                });
             }
-            match decode_lenient(self.attrs.value()) {
+            Box::new(match decode_lenient(self.attrs.value()) {
                 Ok((typed, unread)) => View { typed, unread },
                 Err(e) => View {
                     typed: match self.fallback {
@@ -168,7 +170,7 @@ impl<T: DeserializeOwned> Typed<T> {
                     },
                     unread: vec![format!(". ({e})")],
                 },
-            }
+            })
         })
     }
 

@@ -513,6 +513,45 @@ async fn informational_answer_before_the_real_one_is_skipped() {
 }
 
 #[tokio::test]
+async fn a_body_that_came_with_its_head_frees_the_connection_even_unread() {
+    // A whole answer in the first read (head and Content-Length body): the connection
+    // is back in the pool before the body is looked at, so dropping the log stream
+    // unread costs no connection. A body still arriving is another matter: see the
+    // next test.
+    let (head, body) = split_capture(&captured("logs-mux.http"));
+    let small_logs = sized_response(&head, &body[..24], 24);
+    let (fake, d) = faulty(Behaviour::Script(vec![small_logs, good_version()])).await;
+    let stream = tokio::time::timeout(FAST, logs(&d))
+        .await
+        .expect("hung")
+        .expect("logs");
+    drop(stream);
+    next_call_reuses(&fake, &d).await;
+}
+
+#[tokio::test]
+async fn a_body_dropped_while_still_arriving_closes_its_connection() {
+    // Head and the first frames now, the rest of the announced body never: dropping
+    // the stream must not hand the connection back (the rest would be read as the
+    // next answer).
+    let (head, body) = split_capture(&captured("logs-mux.http"));
+    let partial = sized_response(&head, &body[..24], body.len());
+    let (fake, d) = faulty(Behaviour::ReplyThenStall(partial)).await;
+    let mut stream = tokio::time::timeout(FAST, logs(&d))
+        .await
+        .expect("hung")
+        .expect("logs");
+    let first = tokio::time::timeout(FAST, stream.next_item())
+        .await
+        .expect("hung")
+        .expect("a frame")
+        .expect("the first frame is whole");
+    assert_eq!(&first.data[..], b"out\n");
+    drop(stream);
+    next_call_works(&fake, &d).await;
+}
+
+#[tokio::test]
 async fn a_request_body_retried_on_a_fresh_connection_goes_once() {
     // The first connection answers one call, then takes the next request (which has a
     // JSON body) and closes without answering, so the request is sent again on a fresh

@@ -49,6 +49,29 @@ async fn hundred_sequential_requests_use_one_connection() {
 }
 
 #[tokio::test]
+async fn an_idle_connection_is_not_reused_past_the_pools_idle_timeout() {
+    let _ = docker().await;
+    let proxy = FakeDaemon::start(Behaviour::Proxy(real_socket())).await;
+    let idle_timeout = Duration::from_millis(300);
+    let d = berth::Docker::builder(&proxy.url())
+        .pool(berth::transport::PoolOptions {
+            idle_timeout,
+            ..Default::default()
+        })
+        .build()
+        .expect("client");
+    for _ in 0..3 {
+        d.ping().await.expect("ping");
+    }
+    assert_eq!(proxy.accepted(), 1, "kept while used");
+    tokio::time::sleep(idle_timeout + Duration::from_millis(200)).await;
+    d.ping().await.expect("ping after the idle timeout");
+    assert_eq!(proxy.accepted(), 2, "the expired connection is replaced");
+    d.ping().await.expect("ping");
+    assert_eq!(proxy.accepted(), 2, "the new one is kept");
+}
+
+#[tokio::test]
 async fn dropped_stream_is_not_returned_to_the_pool() {
     let _ = docker().await;
     let proxy = FakeDaemon::start(Behaviour::Proxy(real_socket())).await;

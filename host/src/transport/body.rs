@@ -20,7 +20,7 @@ use tokio::time::Sleep;
 use std::sync::Arc;
 
 use super::Ctx;
-use berth_core::http1::{BodyDecoder, ResponseHead};
+use berth_core::http1::{BodyDecoder, Framing, ResponseHead};
 
 use super::http1::Http1;
 use super::pool::{Live, Pool};
@@ -123,10 +123,13 @@ pub struct ResponseBody {
 
 /// Where a body's bytes come from.
 enum Source {
+    /// The whole body, read with the response head (most answers of plain calls); its
+    /// connection is already back in the pool.
+    Ready(Option<Bytes>),
     /// berth's own connection: the body is decoded off its read buffer, and the
     /// connection goes back to the pool once the body ended (if it may be reused).
     Own {
-        conn: Option<Http1>,
+        conn: Option<Box<Http1>>,
         decoder: BodyDecoder,
         keep_alive: bool,
         pool: Arc<Pool>,
@@ -149,14 +152,33 @@ impl fmt::Debug for ResponseBody {
 }
 
 impl ResponseBody {
-    /// A body read off berth's own connection.
-    pub(crate) fn own(conn: Http1, head: &ResponseHead, ctx: Ctx, pool: Arc<Pool>) -> ResponseBody {
+    /// A body read off berth's own connection. When the whole body arrived with the
+    /// head it is taken off the buffer now and the connection returns to the pool at
+    /// once (no decoder, nothing left to drive).
+    pub(crate) fn own(
+        mut conn: Box<Http1>,
+        head: &ResponseHead,
+        ctx: Ctx,
+        pool: &Arc<Pool>,
+    ) -> ResponseBody {
+        let whole = match head.framing {
+            Framing::Empty => Some(0),
+            Framing::Length(n) => usize::try_from(n).ok().filter(|&n| n <= conn.buf.len()),
+            Framing::Chunked | Framing::UntilClose => None,
+        };
+        if let Some(n) = whole {
+            let body = (n > 0).then(|| conn.buf.split_to(n).freeze());
+            if head.keep_alive {
+                pool.checkin(conn);
+            }
+            return ResponseBody::from_source(Source::Ready(body), ctx);
+        }
         ResponseBody::from_source(
             Source::Own {
                 conn: Some(conn),
                 decoder: BodyDecoder::new(head.framing),
                 keep_alive: head.keep_alive,
-                pool,
+                pool: Arc::clone(pool),
             },
             ctx,
         )
@@ -182,6 +204,7 @@ impl ResponseBody {
             return Poll::Ready(None);
         }
         let polled = match &mut self.source {
+            Source::Ready(body) => Poll::Ready(body.take().map(Ok)),
             Source::Own {
                 conn,
                 decoder,
@@ -229,6 +252,15 @@ impl ResponseBody {
     /// then holds a reference, not a second copy of the body's state (moved in on every
     /// call).
     pub(crate) async fn read_to_end(&mut self, limit: usize) -> Result<Bytes> {
+        if let Source::Ready(body) = &mut self.source {
+            let body = body.take().unwrap_or_default();
+            self.done = true;
+            return if body.len() > limit {
+                Err(self.too_long(limit))
+            } else {
+                Ok(body)
+            };
+        }
         // One chunk (the common case) is returned as it came: no copy, no allocation.
         let mut first: Option<Bytes> = None;
         let mut rest: Vec<Bytes> = Vec::new();
@@ -237,11 +269,7 @@ impl ResponseBody {
             let chunk = chunk?;
             total += chunk.len();
             if total > limit {
-                return Err(berth_core::Error::Protocol(format!(
-                    "{}: response body exceeds {limit} bytes",
-                    self.ctx.what
-                ))
-                .into());
+                return Err(self.too_long(limit));
             }
             if first.is_none() {
                 first = Some(chunk);
@@ -261,6 +289,16 @@ impl ResponseBody {
             all.extend_from_slice(&p);
         }
         Ok(all.freeze())
+    }
+}
+
+impl ResponseBody {
+    fn too_long(&self, limit: usize) -> Error {
+        berth_core::Error::Protocol(format!(
+            "{}: response body exceeds {limit} bytes",
+            self.ctx.what
+        ))
+        .into()
     }
 }
 
@@ -294,7 +332,7 @@ fn body_error(ctx: &Ctx, e: hyper::Error) -> Error {
 /// The next piece of a body on berth's own connection; at its end the connection
 /// returns to the pool.
 fn poll_own(
-    conn: &mut Option<Http1>,
+    conn: &mut Option<Box<Http1>>,
     decoder: &mut BodyDecoder,
     keep_alive: bool,
     pool: &Pool,

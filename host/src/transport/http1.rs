@@ -38,6 +38,8 @@ pub(crate) struct Http1 {
     timer: Option<HeadTimer>,
     /// The next request's head, written by the caller; kept from call to call.
     pub(crate) head: Vec<u8>,
+    /// When the connection was opened or last taken from the pool for a call.
+    pub(crate) taken_at: std::time::Instant,
 }
 
 /// A connection's response-head timer. Registering a timer and removing it again is a
@@ -87,15 +89,18 @@ pub(crate) fn is_reset(e: &io::Error) -> bool {
 }
 
 impl Http1 {
-    pub(crate) fn new(io: Conn) -> Http1 {
-        Http1 {
+    /// A connection over `io`. Boxed: a connection moves from the pool into a call, its
+    /// response body and back on every call, a pointer instead of 136 bytes.
+    pub(crate) fn new(io: Conn) -> Box<Http1> {
+        Box::new(Http1 {
             io,
             buf: BytesMut::new(),
             read_size: READ_MIN,
             reused: false,
             timer: None,
             head: Vec::new(),
-        }
+            taken_at: std::time::Instant::now(),
+        })
     }
 
     /// Whether an idle connection can carry a request: still open, and the daemon sent

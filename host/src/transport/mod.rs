@@ -293,7 +293,7 @@ impl HttpTransport {
                 ))
                 .into());
             }
-            let body = ResponseBody::own(conn, &answer, ctx, self.pool.clone());
+            let body = ResponseBody::own(conn, &answer, ctx, &self.pool);
             Ok(WireResponse {
                 status: answer.status,
                 headers: answer.headers,
@@ -501,7 +501,7 @@ pub(crate) struct Ctx {
 /// it is used (the call's future dropped unpolled, or the request refused), it goes
 /// back to the pool, as nothing was written on it.
 struct Taken<'a> {
-    conn: Option<Http1>,
+    conn: Option<Box<Http1>>,
     pool: &'a Pool,
 }
 

@@ -58,7 +58,8 @@ impl Default for PoolOptions {
 pub(crate) struct Pool {
     connector: Connector,
     options: PoolOptions,
-    idle: Mutex<Vec<(Http1, Instant)>>,
+    /// Idle connections with when they expire (`None`: never), most recent last.
+    idle: Mutex<Vec<(Box<Http1>, Option<Instant>)>>,
 }
 
 impl Pool {
@@ -71,7 +72,7 @@ impl Pool {
     }
 
     /// The most recently used idle connection that is still open, else a new one.
-    pub(crate) async fn checkout(&self) -> Result<Http1, ConnectError> {
+    pub(crate) async fn checkout(&self) -> Result<Box<Http1>, ConnectError> {
         if let Some(conn) = self.take_idle(Instant::now()) {
             return Ok(conn);
         }
@@ -81,7 +82,7 @@ impl Pool {
     /// A new connection, never an idle one. The connect future (TLS and SSH handshakes
     /// included) is boxed: inline, it would make every call's future kilobytes larger,
     /// all of it copied on each call for a path taken once per connection.
-    pub(crate) async fn connect(&self) -> Result<Http1, ConnectError> {
+    pub(crate) async fn connect(&self) -> Result<Box<Http1>, ConnectError> {
         Ok(Http1::new(Box::pin(self.connector.clone().open()).await?))
     }
 
@@ -97,7 +98,7 @@ impl Pool {
         self.handshake(conn).await
     }
 
-    async fn handshake(&self, conn: Http1) -> Result<Live, ConnectError> {
+    async fn handshake(&self, conn: Box<Http1>) -> Result<Live, ConnectError> {
         // An idle connection's buffer is empty (checked at checkout), so nothing read
         // is lost when hyper takes over the socket.
         let reused = conn.reused;
@@ -115,19 +116,23 @@ impl Pool {
 
     /// The most recently used idle connection that is still open (idle for less than
     /// the idle timeout at `now`).
-    pub(crate) fn take_idle(&self, now: Instant) -> Option<Http1> {
+    pub(crate) fn take_idle(&self, now: Instant) -> Option<Box<Http1>> {
         let mut idle = self.idle.lock().ok()?;
-        while let Some((mut conn, since)) = idle.pop() {
-            if now.duration_since(since) < self.options.idle_timeout && conn.is_reusable() {
+        while let Some((mut conn, expires)) = idle.pop() {
+            if expires.is_none_or(|at| now < at) && conn.is_reusable() {
                 conn.reused = true;
+                conn.taken_at = now;
                 return Some(conn);
             }
         }
         None
     }
 
-    /// Returns a connection whose last response was read to the end.
-    pub(crate) fn checkin(&self, conn: Http1) {
+    /// Returns a connection whose last response was read to the end. Its idle time is
+    /// counted from when its call took it (no clock read here, on every call's path):
+    /// a connection that carried a long stream expires early and is replaced, which is
+    /// safe, where keeping one past the timeout would not be.
+    pub(crate) fn checkin(&self, conn: Box<Http1>) {
         if !conn.buf.is_empty() {
             // The daemon sent more than the answer: the connection is out of step.
             return;
@@ -135,7 +140,8 @@ impl Pool {
         if let Ok(mut idle) = self.idle.lock()
             && idle.len() < self.options.max_idle
         {
-            idle.push((conn, Instant::now()));
+            let expires = conn.taken_at.checked_add(self.options.idle_timeout);
+            idle.push((conn, expires));
         }
     }
 }
