@@ -398,6 +398,18 @@ async fn daemon_that_never_answers_times_out_and_the_next_call_works() {
     next_call_works(&fake, &d).await;
 }
 
+#[tokio::test]
+async fn a_request_the_daemon_never_reads_times_out() {
+    // A 4 MiB body fills the socket's buffers: the write itself waits, and the
+    // response-head timeout must cover it.
+    let (fake, d) = faulty(Behaviour::Silent).await;
+    let create = berth::api::volumes::VolumeCreate::named(berth_tests::unique("berth-unread"))
+        .label("big", "x".repeat(4 << 20));
+    let e = fails_fast(d.volumes().create(&create), Category::Timeout).await;
+    assert!(e.is_timeout());
+    next_call_works(&fake, &d).await;
+}
+
 // --- refused upgrades ---
 
 #[tokio::test]

@@ -88,6 +88,21 @@ pub(crate) fn is_reset(e: &io::Error) -> bool {
     )
 }
 
+/// `kept` (a connection's timer) set to `deadline`, or a new timer (see [`HeadTimer`]).
+fn arm(kept: Option<HeadTimer>, deadline: Instant) -> HeadTimer {
+    let runtime = tokio::runtime::Handle::current().id();
+    match kept {
+        Some(mut t) if t.runtime == runtime => {
+            t.sleep.as_mut().reset(deadline);
+            t
+        }
+        _ => HeadTimer {
+            sleep: Box::pin(tokio::time::sleep_until(deadline)),
+            runtime,
+        },
+    }
+}
+
 impl Http1 {
     /// A connection over `io`. Boxed: a connection moves from the pool into a call, its
     /// response body and back on every call, a pointer instead of 136 bytes.
@@ -143,13 +158,18 @@ impl Http1 {
         let Some(deadline) = deadline else {
             return self.exchange(body, method).await;
         };
-        let mut timer = self.arm(deadline);
+        // The timer is set after the exchange's first poll, which usually writes the
+        // whole request: its cost then overlaps the daemon's work instead of delaying
+        // the request. The deadline is the same either way.
+        let mut kept = self.timer.take();
+        let mut armed: Option<HeadTimer> = None;
         let answer = {
             let mut exchange = std::pin::pin!(self.exchange(body, method));
             std::future::poll_fn(|cx| {
                 if let Poll::Ready(r) = exchange.as_mut().poll(cx) {
                     return Poll::Ready(r);
                 }
+                let timer = armed.get_or_insert_with(|| arm(kept.take(), deadline));
                 match timer.sleep.as_mut().poll(cx) {
                     Poll::Ready(()) => Poll::Ready(Err(Failure::TimedOut)),
                     Poll::Pending => Poll::Pending,
@@ -157,23 +177,8 @@ impl Http1 {
             })
             .await
         };
-        self.timer = Some(timer);
+        self.timer = armed.or(kept);
         answer
-    }
-
-    /// The connection's timer set to `deadline` (see [`HeadTimer`]).
-    fn arm(&mut self, deadline: Instant) -> HeadTimer {
-        let runtime = tokio::runtime::Handle::current().id();
-        match self.timer.take() {
-            Some(mut t) if t.runtime == runtime => {
-                t.sleep.as_mut().reset(deadline);
-                t
-            }
-            _ => HeadTimer {
-                sleep: Box::pin(tokio::time::sleep_until(deadline)),
-                runtime,
-            },
-        }
     }
 
     async fn exchange(&mut self, body: &[u8], method: &Method) -> Result<ResponseHead, Failure> {
