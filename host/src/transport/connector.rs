@@ -10,6 +10,7 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 
+use super::unix::UnixConn;
 use super::{ssh, tls};
 
 /// Where the daemon listens, resolved to something a connection can be opened to.
@@ -131,9 +132,13 @@ pub(crate) struct Connector {
 }
 
 impl Connector {
-    pub(crate) async fn open(self) -> Result<Conn, ConnectError> {
+    /// A new connection. `for_hyper`: for an exchange hyper drives (a streamed upload, an
+    /// attach or exec session), which writes as much as it reads: on a unix socket that
+    /// is hyperlocal's stream, registered for both directions from the start; plain calls
+    /// get a [`UnixConn`].
+    pub(crate) async fn open(self, for_hyper: bool) -> Result<Conn, ConnectError> {
         let what = self.target.display();
-        let fut = connect(&self.target);
+        let fut = connect(&self.target, for_hyper);
         let conn = match tokio::time::timeout(self.connect_timeout, fut).await {
             Ok(Ok(c)) => c,
             Ok(Err(e)) => {
@@ -158,8 +163,9 @@ impl Connector {
     }
 }
 
-async fn connect(target: &Target) -> io::Result<Conn> {
+async fn connect(target: &Target, for_hyper: bool) -> io::Result<Conn> {
     match target {
+        Target::Unix(path) if !for_hyper => Ok(Conn::UnixFd(UnixConn::connect(path).await?)),
         Target::Unix(path) => {
             use tower_service::Service as _;
             let uri: hyper::Uri = hyperlocal::Uri::new(path, "/").into();
@@ -212,6 +218,7 @@ fn explain(what: &str, e: &io::Error) -> String {
 #[derive(Debug)]
 pub(crate) enum Conn {
     Unix(hyperlocal::UnixStream),
+    UnixFd(UnixConn),
     Tcp(TcpStream),
     Tls(Box<tokio_rustls::client::TlsStream<TcpStream>>),
     Ssh(ssh::SshStream),
@@ -221,6 +228,10 @@ macro_rules! each_conn {
     ($self:ident, $s:ident => $e:expr) => {
         match $self.get_mut() {
             Conn::Unix($s) => {
+                let $s = Pin::new($s);
+                $e
+            }
+            Conn::UnixFd($s) => {
                 let $s = Pin::new($s);
                 $e
             }
@@ -278,6 +289,7 @@ impl AsyncWrite for Conn {
     fn is_write_vectored(&self) -> bool {
         match self {
             Conn::Unix(s) => s.is_write_vectored(),
+            Conn::UnixFd(s) => s.is_write_vectored(),
             Conn::Tcp(s) => s.is_write_vectored(),
             Conn::Tls(s) => s.is_write_vectored(),
             Conn::Ssh(s) => s.is_write_vectored(),

@@ -13,6 +13,7 @@ mod http1;
 mod pool;
 mod ssh;
 mod tls;
+mod unix;
 
 use std::fmt;
 use std::future::Future;

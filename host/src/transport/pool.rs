@@ -83,7 +83,9 @@ impl Pool {
     /// included) is boxed: inline, it would make every call's future kilobytes larger,
     /// all of it copied on each call for a path taken once per connection.
     pub(crate) async fn connect(&self) -> Result<Box<Http1>, ConnectError> {
-        Ok(Http1::new(Box::pin(self.connector.clone().open()).await?))
+        Ok(Http1::new(
+            Box::pin(self.connector.clone().open(false)).await?,
+        ))
     }
 
     /// A connection handed to hyper (streamed uploads, upgrades).
@@ -94,7 +96,7 @@ impl Pool {
 
     /// A new connection handed to hyper.
     pub(crate) async fn connect_hyper(&self) -> Result<Live, ConnectError> {
-        let conn = self.connect().await?;
+        let conn = Http1::new(Box::pin(self.connector.clone().open(true)).await?);
         self.handshake(conn).await
     }
 
