@@ -181,7 +181,7 @@ async fn exec_is_full_duplex_and_reports_exit_codes() {
     cat.stdin = true;
     let s = d.exec_session(&cat).await.expect("exec cat");
     let exec_id = s.id.clone();
-    let payload: Vec<u8> = (0..200_000u32).map(|i| b'a' + (i % 26) as u8).collect();
+    let payload: Vec<u8> = (0..(4u32 << 20)).map(|i| b'a' + (i % 26) as u8).collect();
     // Write and read at the same time: the payload is larger than the socket buffers.
     let (mut input, output) = s.session.split();
     let writer = {

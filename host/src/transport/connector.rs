@@ -105,6 +105,18 @@ impl fmt::Display for ConnectError {
 }
 
 impl ConnectError {
+    /// Preparing a connection for hyper failed.
+    pub(crate) fn handshake_io(connector: &Connector, e: io::Error) -> ConnectError {
+        ConnectError {
+            message: format!(
+                "cannot start HTTP on the connection to {}: {e}",
+                connector.target.display()
+            ),
+            timed_out: false,
+            source: e,
+        }
+    }
+
     /// The HTTP/1 handshake on a fresh connection failed.
     pub(crate) fn handshake(connector: &Connector, e: hyper::Error) -> ConnectError {
         ConnectError {
@@ -222,6 +234,17 @@ pub(crate) enum Conn {
     Tcp(TcpStream),
     Tls(Box<tokio_rustls::client::TlsStream<TcpStream>>),
     Ssh(ssh::SshStream),
+}
+
+impl Conn {
+    /// Registers the socket for write readiness too, where it is not yet (see
+    /// [`UnixConn`]); call it before any task waits on the connection.
+    pub(crate) fn register_writable(&mut self) -> io::Result<()> {
+        match self {
+            Conn::UnixFd(c) => c.register_writable(),
+            Conn::Unix(_) | Conn::Tcp(_) | Conn::Tls(_) | Conn::Ssh(_) => Ok(()),
+        }
+    }
 }
 
 macro_rules! each_conn {

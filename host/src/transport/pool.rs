@@ -104,8 +104,13 @@ impl Pool {
         // An idle connection's buffer is empty (checked at checkout), so nothing read
         // is lost when hyper takes over the socket.
         let reused = conn.reused;
+        let mut io = conn.io;
+        // hyper writes while it reads (an upload, a session's stdin, maybe from another
+        // task): the socket is registered for both now, while nothing waits on it.
+        io.register_writable()
+            .map_err(|e| ConnectError::handshake_io(&self.connector, e))?;
         let (sender, hyper_conn) = http1::Builder::new()
-            .handshake(TokioIo::new(conn.io))
+            .handshake(TokioIo::new(io))
             .await
             .map_err(|e| ConnectError::handshake(&self.connector, e))?;
         Ok(Live {

@@ -54,8 +54,13 @@ impl UnixConn {
             .ok_or_else(|| io::Error::new(io::ErrorKind::NotConnected, "connection lost"))
     }
 
-    /// Registers for write readiness as well (once).
-    fn register_writable(&mut self) -> io::Result<()> {
+    /// Registers for write readiness as well (once). A waker registered for reading
+    /// before is dropped with the old registration: call it when no task waits to read
+    /// (a plain call's own write, before it reads; a connection handed to hyper).
+    pub(crate) fn register_writable(&mut self) -> io::Result<()> {
+        if self.writable {
+            return Ok(());
+        }
         let Some(fd) = self.fd.take() else {
             return Err(io::Error::new(
                 io::ErrorKind::NotConnected,
@@ -75,7 +80,11 @@ impl UnixConn {
     ) -> Poll<io::Result<T>> {
         if !self.writable {
             match op(self.fd()?.get_ref()) {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.register_writable()?,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.register_writable()?;
+                    // Polled again at once: a read waiting in this task registers anew.
+                    cx.waker().wake_by_ref();
+                }
                 done => return Poll::Ready(done),
             }
         }
