@@ -290,9 +290,7 @@ impl ResponseBody {
         }
         Ok(all.freeze())
     }
-}
 
-impl ResponseBody {
     fn too_long(&self, limit: usize) -> Error {
         berth_core::Error::Protocol(format!(
             "{}: response body exceeds {limit} bytes",

@@ -105,7 +105,8 @@ impl fmt::Display for ConnectError {
 }
 
 impl ConnectError {
-    /// Preparing a connection for hyper failed.
+    /// Starting HTTP on a connection failed: preparing its socket, or (through
+    /// [`handshake`](Self::handshake)) hyper's handshake.
     pub(crate) fn handshake_io(connector: &Connector, e: io::Error) -> ConnectError {
         ConnectError {
             message: format!(
@@ -119,14 +120,7 @@ impl ConnectError {
 
     /// The HTTP/1 handshake on a fresh connection failed.
     pub(crate) fn handshake(connector: &Connector, e: hyper::Error) -> ConnectError {
-        ConnectError {
-            message: format!(
-                "cannot start HTTP on the connection to {}: {e}",
-                connector.target.display()
-            ),
-            timed_out: false,
-            source: std::io::Error::other(e),
-        }
+        ConnectError::handshake_io(connector, io::Error::other(e))
     }
 }
 

@@ -83,8 +83,13 @@ impl Pool {
     /// included) is boxed: inline, it would make every call's future kilobytes larger,
     /// all of it copied on each call for a path taken once per connection.
     pub(crate) async fn connect(&self) -> Result<Box<Http1>, ConnectError> {
+        self.open(false).await
+    }
+
+    /// A new connection; `for_hyper` as in [`Connector::open`].
+    async fn open(&self, for_hyper: bool) -> Result<Box<Http1>, ConnectError> {
         Ok(Http1::new(
-            Box::pin(self.connector.clone().open(false)).await?,
+            Box::pin(self.connector.clone().open(for_hyper)).await?,
         ))
     }
 
@@ -96,7 +101,7 @@ impl Pool {
 
     /// A new connection handed to hyper.
     pub(crate) async fn connect_hyper(&self) -> Result<Live, ConnectError> {
-        let conn = Http1::new(Box::pin(self.connector.clone().open(true)).await?);
+        let conn = self.open(true).await?;
         self.handshake(conn).await
     }
 

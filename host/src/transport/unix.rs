@@ -9,8 +9,9 @@
 //! read-only registration, 1.02–1.11× with tokio's stream, same runs.)
 //!
 //! A request and its small body fit the send buffer, so writes are tried directly and
-//! almost always complete. The first write that would block (a large upload, a busy
-//! session's stdin) registers the socket for writing too, for the rest of its life.
+//! almost always complete. The first write that would block (a large request body)
+//! registers the socket for writing too, for the rest of its life; a connection handed
+//! to hyper (uploads, sessions) is registered for both before anything waits on it.
 //!
 //! Safe code cannot read into uninitialised memory, so each read zeroes the part of
 //! the caller's buffer it offers the kernel, at most [`MAX_READ`] bytes.
@@ -49,9 +50,7 @@ impl UnixConn {
     }
 
     fn fd(&self) -> io::Result<&AsyncFd<StdUnixStream>> {
-        self.fd
-            .as_ref()
-            .ok_or_else(|| io::Error::new(io::ErrorKind::NotConnected, "connection lost"))
+        self.fd.as_ref().ok_or_else(lost)
     }
 
     /// Registers for write readiness as well (once). A waker registered for reading
@@ -61,12 +60,7 @@ impl UnixConn {
         if self.writable {
             return Ok(());
         }
-        let Some(fd) = self.fd.take() else {
-            return Err(io::Error::new(
-                io::ErrorKind::NotConnected,
-                "connection lost",
-            ));
-        };
+        let fd = self.fd.take().ok_or_else(lost)?;
         let std = fd.into_inner();
         self.fd = Some(register(std, Interest::READABLE | Interest::WRITABLE)?);
         self.writable = true;
@@ -97,6 +91,11 @@ impl UnixConn {
             }
         }
     }
+}
+
+/// The error of a connection whose re-registration failed (its socket is closed).
+fn lost() -> io::Error {
+    io::Error::new(io::ErrorKind::NotConnected, "connection lost")
 }
 
 /// Registers `socket` with the runtime's reactor for `interest`.
