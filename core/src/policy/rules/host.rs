@@ -23,20 +23,40 @@ const SOCKETS: &[&str] = &[
     "/var/lib/docker",
 ];
 
-/// The rule that refuses mounting the normalised `path` when `binds` are the granted
+/// Why mounting a host path is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Refusal {
+    /// It holds, or is held by, the engine's sockets or state (or is a socket under
+    /// `/run`), and the grant does not name exactly that path.
+    EngineSocket,
+    /// It lies outside every granted directory.
+    OutsideBinds,
+}
+
+impl Refusal {
+    /// The policy rule named in the denial.
+    fn rule(self) -> &'static str {
+        match self {
+            Refusal::EngineSocket => "docker-socket",
+            Refusal::OutsideBinds => "bind-path",
+        }
+    }
+}
+
+/// Why mounting the normalised `path` is refused when `binds` are the granted
 /// directories (`None`: allowed). A path holding, or held by, the engine's sockets or
 /// state, or a socket under `/run`, needs a grant naming exactly that path; any other
 /// must lie within a granted directory.
-fn refused_by(path: &str, binds: &[String]) -> Option<&'static str> {
+fn refused_by(path: &str, binds: &[String]) -> Option<Refusal> {
     let under_run = path_within(path, "/run") || path_within(path, "/var/run");
     let exposes_engine = SOCKETS
         .iter()
         .any(|s| path_within(s, path) || path_within(path, s))
         || (under_run && path.ends_with(".sock"));
     if exposes_engine && !binds.iter().any(|b| b == path) {
-        Some("docker-socket")
+        Some(Refusal::EngineSocket)
     } else if !binds.iter().any(|b| path_within(path, b)) {
-        Some("bind-path")
+        Some(Refusal::OutsideBinds)
     } else {
         None
     }
@@ -54,13 +74,14 @@ impl Ctx<'_> {
                 ),
             )
         })?;
-        if let Some(rule) = refused_by(&norm, self.grant.bind_paths()) {
-            let why = if rule == "docker-socket" {
-                "would expose the container engine's socket or state; only a grant naming that exact path allows it"
-            } else {
-                "is outside the grant's binds"
+        if let Some(refusal) = refused_by(&norm, self.grant.bind_paths()) {
+            let why = match refusal {
+                Refusal::EngineSocket => {
+                    "would expose the container engine's socket or state; only a grant naming that exact path allows it"
+                }
+                Refusal::OutsideBinds => "is outside the grant's binds",
             };
-            return Err(deny(rule, format!("{what} {norm:?} {why}")));
+            return Err(deny(refusal.rule(), format!("{what} {norm:?} {why}")));
         }
         let Some(host) = self.host_paths else {
             return Ok(());
@@ -81,14 +102,15 @@ impl Ctx<'_> {
         if real == norm {
             return Ok(());
         }
-        if let Some(rule) = refused_by(&real, host.binds()) {
-            let why = if rule == "docker-socket" {
-                "which would expose the container engine's socket or state"
-            } else {
-                "outside the grant's binds"
+        if let Some(refusal) = refused_by(&real, host.binds()) {
+            let why = match refusal {
+                Refusal::EngineSocket => {
+                    "which would expose the container engine's socket or state"
+                }
+                Refusal::OutsideBinds => "outside the grant's binds",
             };
             return Err(deny(
-                rule,
+                refusal.rule(),
                 format!("{what} {norm:?} leads to {real:?} (through a symlink), {why}"),
             ));
         }

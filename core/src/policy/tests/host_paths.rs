@@ -130,3 +130,33 @@ fn a_granted_directory_reached_through_a_symlink_still_grants_what_is_under_it()
         "bind-path"
     );
 }
+
+#[test]
+fn each_refusal_names_its_rule_and_says_why() {
+    // (bind, rule, words the reason must hold), by name and through a symlink.
+    let cases = [
+        (
+            "/var/run/docker.sock:/s",
+            "docker-socket",
+            "would expose the container engine's socket or state; only a grant naming that exact path",
+        ),
+        ("/etc:/x", "bind-path", "is outside the grant's binds"),
+        (
+            "/srv/data/sock:/s",
+            "docker-socket",
+            "leads to \"/var/run/docker.sock\" (through a symlink), which would expose the container engine's socket or state",
+        ),
+        (
+            "/srv/data/link:/x",
+            "bind-path",
+            "leads to \"/etc\" (through a symlink), outside the grant's binds",
+        ),
+    ];
+    for (bind, rule, why) in cases {
+        let mut p = policy(STD).with_host_paths(resolve);
+        let extra = format!(r#""HostConfig":{{"Binds":["{bind}"]}}"#);
+        let d = denied(create_with(&mut p, &extra));
+        assert_eq!(d.rule, rule, "{bind}: {}", d.reason);
+        assert!(d.reason.contains(why), "{bind}: {}", d.reason);
+    }
+}
