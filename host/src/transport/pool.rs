@@ -79,14 +79,15 @@ impl Pool {
         self.connect().await
     }
 
-    /// A new connection, never an idle one. The connect future (TLS and SSH handshakes
-    /// included) is boxed: inline, it would make every call's future kilobytes larger,
-    /// all of it copied on each call for a path taken once per connection.
+    /// A new connection for a plain call, never an idle one.
     pub(crate) async fn connect(&self) -> Result<Box<Http1>, ConnectError> {
         self.open(false).await
     }
 
-    /// A new connection; `for_hyper` as in [`Connector::open`].
+    /// A new connection; `for_hyper` as in [`Connector::open`]. The connect future (TLS
+    /// and SSH handshakes included) is boxed: inline, it would make every call's future
+    /// kilobytes larger, all of it copied on each call for a path taken once per
+    /// connection.
     async fn open(&self, for_hyper: bool) -> Result<Box<Http1>, ConnectError> {
         Ok(Http1::new(
             Box::pin(self.connector.clone().open(for_hyper)).await?,
