@@ -57,6 +57,8 @@ type Result<T, E = BoxError> = std::result::Result<T, E>;
 
 /// The DESIGN.md target for a native call against the raw floor.
 const TARGET_RATIO: f64 = 1.15;
+/// The DESIGN.md target for a call through the C ABI against the same call made natively.
+const C_ABI_RATIO: f64 = 1.2;
 const DEFAULT_SOCKET: &str = "/var/run/docker.sock";
 /// The bollard release measured (see bench/Cargo.toml for why not 0.19).
 const BOLLARD_LABEL: &str = "bollard 0.21";
@@ -980,6 +982,22 @@ fn latency(
             "verdict {:<8} berth ≤ {TARGET_RATIO:.2}× raw floor: {} (p50 {ct:.2}×{extra})",
             op.name(),
             yes(ct),
+        );
+    }
+    // The C ABI against native berth: the same library, called from C in its own process.
+    for &op in ops {
+        let s = &summaries[op_index(op)];
+        let Some(c) = ratio(s[Client::CAbi.index()], s[Client::Berth.index()]) else {
+            continue;
+        };
+        let mut extra = String::new();
+        if let Some(b) = ratio(s[Client::CAbi.index()], s[Client::Blocking.index()]) {
+            let _ = write!(extra, "; vs blocking {b:.2}×");
+        }
+        println!(
+            "verdict {:<8} C ABI ≤ {C_ABI_RATIO:.2}× native berth: {} (p50 {c:.2}×{extra})",
+            op.name(),
+            if c <= C_ABI_RATIO { "yes" } else { "no" },
         );
     }
 
