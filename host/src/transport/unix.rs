@@ -13,9 +13,14 @@
 //! registers the socket for writing too, for the rest of its life; a connection handed
 //! to hyper (uploads, sessions) is registered for both before anything waits on it.
 //!
-//! Safe code cannot read into uninitialised memory, so each read zeroes the part of
-//! the caller's buffer it offers the kernel, at most [`MAX_READ`] bytes.
+//! Safe code cannot read into uninitialised memory. A caller's buffer that is already
+//! initialised is read into directly; otherwise (a `BytesMut`'s spare capacity, every
+//! read of a plain call) the kernel writes into a per-thread scratch buffer, zeroed once,
+//! and the bytes read are copied out: copying what arrived costs less than zeroing all
+//! that is offered (a 4 KB inspect answer read with 8 KiB offered spent more
+//! instructions zeroing than on everything else in the call).
 
+use std::cell::RefCell;
 use std::io::{self, Read as _, Write as _};
 use std::os::unix::net::UnixStream as StdUnixStream;
 use std::pin::Pin;
@@ -24,8 +29,32 @@ use std::task::{Context, Poll, ready};
 use tokio::io::unix::AsyncFd;
 use tokio::io::{AsyncRead, AsyncWrite, Interest, ReadBuf};
 
-/// The most one read offers the kernel (and zeroes first).
+/// The most one read offers the kernel.
 const MAX_READ: usize = 256 * 1024;
+
+thread_local! {
+    /// Where reads into uninitialised buffers land first; grows to the largest read
+    /// offered on this thread (at most [`MAX_READ`]), zeroed only when it grows.
+    static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Reads at most `room` bytes from `s` into `buf`'s unfilled part (see the module docs).
+fn read_into(s: &StdUnixStream, buf: &mut ReadBuf<'_>, room: usize) -> io::Result<usize> {
+    let filled = buf.filled().len();
+    if buf.initialized().len() - filled >= room {
+        let n = (&*s).read(&mut buf.initialized_mut()[filled..][..room])?;
+        buf.advance(n);
+        return Ok(n);
+    }
+    SCRATCH.with_borrow_mut(|scratch| {
+        if scratch.len() < room {
+            scratch.resize(room, 0);
+        }
+        let n = (&*s).read(&mut scratch[..room])?;
+        buf.put_slice(&scratch[..n]);
+        Ok(n)
+    })
+}
 
 /// See the module docs.
 #[derive(Debug)]
@@ -119,10 +148,9 @@ impl AsyncRead for UnixConn {
         loop {
             let mut guard = ready!(fd.poll_read_ready(cx))?;
             let room = buf.remaining().min(MAX_READ);
-            let read = guard.try_io(|s| s.get_ref().read(buf.initialize_unfilled_to(room)));
+            let read = guard.try_io(|s| read_into(s.get_ref(), buf, room));
             match read {
                 Ok(Ok(n)) => {
-                    buf.advance(n);
                     // A short read emptied the socket: readiness is cleared now (as
                     // tokio's own streams do), so the next read waits for the reactor
                     // instead of costing a system call that finds nothing.
@@ -234,5 +262,46 @@ mod tests {
         let mut back = Vec::new();
         conn.read_to_end(&mut back).await.expect("read");
         assert_eq!(back, b"answer");
+    }
+
+    #[tokio::test]
+    async fn reads_into_initialised_and_uninitialised_buffers_keep_every_byte() {
+        let (mut conn, mut peer) = pair("reads").await;
+        let big: Vec<u8> = (0..3u32 << 20).map(|i| (i % 253) as u8).collect();
+        let writer = async {
+            peer.write_all(&big).await.expect("peer write");
+            drop(peer);
+        };
+        let reader = async {
+            let mut got = Vec::with_capacity(big.len());
+            let mut init = vec![0xAA; 40_000];
+            let mut spare = bytes::BytesMut::new();
+            loop {
+                // Alternate: an initialised buffer (read into directly), and a
+                // BytesMut's uninitialised spare capacity (through the scratch buffer),
+                // in sizes that do not divide the data.
+                let n = if got.len() % 2 == 0 {
+                    let n = conn.read(&mut init).await.expect("read");
+                    got.extend_from_slice(&init[..n]);
+                    n
+                } else {
+                    spare.clear();
+                    spare.reserve(70_001);
+                    let n = conn.read_buf(&mut spare).await.expect("read_buf");
+                    got.extend_from_slice(&spare);
+                    n
+                };
+                if n == 0 {
+                    break got;
+                }
+            }
+        };
+        let ((), got) = tokio::join!(writer, reader);
+        assert!(
+            got == big,
+            "{} bytes read for {} written",
+            got.len(),
+            big.len()
+        );
     }
 }
