@@ -40,9 +40,9 @@ thread_local! {
 
 /// Reads at most `room` bytes from `s` into `buf`'s unfilled part (see the module docs).
 fn read_into(s: &StdUnixStream, buf: &mut ReadBuf<'_>, room: usize) -> io::Result<usize> {
-    let filled = buf.filled().len();
-    if buf.initialized().len() - filled >= room {
-        let n = (&*s).read(&mut buf.initialized_mut()[filled..][..room])?;
+    if buf.initialized().len() - buf.filled().len() >= room {
+        // Already initialised: `initialize_unfilled_to` zeroes nothing here.
+        let n = (&*s).read(buf.initialize_unfilled_to(room))?;
         buf.advance(n);
         return Ok(n);
     }
