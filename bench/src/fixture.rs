@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use berth::models::{ContainerCreateBody, HostConfig};
+use berth::models::{ContainerCreateBody, HostConfig, HostConfigLogConfig};
 
 use crate::Result;
 use crate::raw::RawClient;
@@ -154,6 +154,17 @@ pub async fn run_container(
     name: &str,
     cmd: &[&str],
 ) -> Result<String> {
+    run_container_with(docker, cleanup, name, cmd, None).await
+}
+
+/// [`run_container`] with the given logging driver (`None`: the daemon's default).
+async fn run_container_with(
+    docker: &berth::Docker,
+    cleanup: &Cleanup,
+    name: &str,
+    cmd: &[&str],
+    log_config: Option<HostConfigLogConfig>,
+) -> Result<String> {
     cleanup.track(name);
     let labels = HashMap::from([(LABEL.0.to_string(), LABEL.1.to_string())]);
     let body = ContainerCreateBody {
@@ -162,6 +173,7 @@ pub async fn run_container(
         labels: Some(labels),
         host_config: Some(HostConfig {
             network_mode: Some("none".into()),
+            log_config,
             ..Default::default()
         }),
         ..Default::default()
@@ -187,7 +199,34 @@ pub async fn run_to_exit(
     limit: Duration,
 ) -> Result<String> {
     let id = run_container(docker, cleanup, name, cmd).await?;
-    let c = docker.containers().get(&id).await?;
+    wait_for_exit(docker, name, cmd, &id, limit).await
+}
+
+/// [`run_to_exit`], the output kept in a `json-file` log (whatever the daemon's
+/// default driver), for the logs part.
+pub async fn run_to_exit_logged(
+    docker: &berth::Docker,
+    cleanup: &Cleanup,
+    name: &str,
+    cmd: &[&str],
+    limit: Duration,
+) -> Result<String> {
+    let log = HostConfigLogConfig {
+        typ: Some("json-file".into()),
+        config: None,
+    };
+    let id = run_container_with(docker, cleanup, name, cmd, Some(log)).await?;
+    wait_for_exit(docker, name, cmd, &id, limit).await
+}
+
+async fn wait_for_exit(
+    docker: &berth::Docker,
+    name: &str,
+    cmd: &[&str],
+    id: &str,
+    limit: Duration,
+) -> Result<String> {
+    let c = docker.containers().get(id).await?;
     let exit = c
         .wait(None, Some(limit))
         .await
@@ -195,5 +234,5 @@ pub async fn run_to_exit(
     if exit.status_code != 0 {
         return Err(format!("{name} ({cmd:?}) exited with {}", exit.status_code).into());
     }
-    Ok(id)
+    Ok(id.to_string())
 }

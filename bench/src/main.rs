@@ -4,7 +4,7 @@
 //! Parts (`--parts`, default all): call latency (ping, version, info, container inspect
 //! and list) of every client — the raw floor, berth async and blocking, libberth through
 //! its C ABI, bollard and docker-py —, bursts of concurrent calls (1000 inspects), exec
-//! stdout throughput, export throughput with peak RSS, image save/load/build-context
+//! stdout and logs throughput, export throughput with peak RSS, image save/load/build-context
 //! throughput with peak RSS, the wasm plugin host, and the stream decoders in process.
 //! The run ends with a Markdown summary (README's benchmark table).
 //!
@@ -14,7 +14,6 @@
 //! ```
 
 mod decode;
-mod exec;
 mod export;
 mod fixture;
 mod images;
@@ -22,6 +21,7 @@ mod plugin;
 mod raw;
 mod report;
 mod stats;
+mod stream;
 mod subprocess;
 
 use std::collections::HashSet;
@@ -42,7 +42,6 @@ use clap::Parser;
 use tokio::runtime::{Builder, Runtime};
 use tokio::task::JoinSet;
 
-use crate::exec::ExecBench;
 use crate::export::ExportBench;
 use crate::fixture::Cleanup;
 use crate::images::ImagesBench;
@@ -50,6 +49,7 @@ use crate::plugin::PluginBench;
 use crate::raw::{AsyncRawClient, RawClient, get_request};
 use crate::report::Report;
 use crate::stats::{Summary, summarize};
+use crate::stream::{Source, StreamBench};
 use crate::subprocess::Child;
 
 type BoxError = Box<dyn StdError + Send + Sync>;
@@ -107,6 +107,13 @@ struct Args {
     /// runs spread by ±15% here, and the target (≥ 97% of curl) is a narrow margin.
     #[arg(long, default_value_t = 5)]
     exec_reps: usize,
+    /// Payload bytes in the json-file log whose reading is measured (part `logs`); K, M,
+    /// G suffixes, a multiple of 4 KiB (lines of 4 KiB).
+    #[arg(long, value_parser = parse_size, default_value = "1G")]
+    logs_bytes: u64,
+    /// Runs per reader of the logs part (median reported).
+    #[arg(long, default_value_t = 5)]
+    logs_reps: usize,
     /// Measure only these operations in the latency part (comma-separated) [default: all].
     #[arg(long, value_enum, value_delimiter = ',')]
     ops: Vec<Op>,
@@ -147,6 +154,8 @@ enum Part {
     Concurrent,
     /// Exec stdout throughput: curl, raw socket, berth, bollard.
     Exec,
+    /// Logs throughput (a container's json-file log): curl, raw socket, berth, bollard.
+    Logs,
     /// Export throughput and peak RSS: berth, bollard, docker CLI, curl.
     Export,
     /// Image save, load and build context (~1 GiB): berth vs docker CLI, with peak RSS.
@@ -628,10 +637,19 @@ fn run(args: Args) -> Result<()> {
     if args.iters == 0 || args.rounds == 0 {
         return Err("--iters and --rounds must be at least 1".into());
     }
-    if args.concurrency == 0 || args.bursts == 0 || args.stream_reps == 0 || args.exec_reps == 0 {
+    if args.concurrency == 0
+        || args.bursts == 0
+        || args.stream_reps == 0
+        || args.exec_reps == 0
+        || args.logs_reps == 0
+    {
         return Err(
-            "--concurrency, --bursts, --stream-reps and --exec-reps must be at least 1".into(),
+            "--concurrency, --bursts, --stream-reps, --exec-reps and --logs-reps must be at least 1"
+                .into(),
         );
+    }
+    if args.logs_bytes % 4096 != 0 {
+        return Err("--logs-bytes must be a multiple of 4K (the log's lines are 4 KiB)".into());
     }
     let part = |p: Part| args.parts.is_empty() || args.parts.contains(&p);
     let socket = socket_path(args.socket.clone());
@@ -807,12 +825,47 @@ fn run(args: Args) -> Result<()> {
         )?;
     }
     if part(Part::Exec) {
-        ExecBench {
+        StreamBench {
             socket: &socket,
             api: &daemon.api,
+            source: Source::Exec,
             container: &bench.container,
             bytes: args.exec_bytes,
             reps: args.exec_reps,
+            rt: &bench.ct,
+            berth: &bench.berth_ct,
+            bollard: &bench.bollard,
+        }
+        .run(&mut report)?;
+    }
+    if part(Part::Logs) {
+        let name = format!("berth-bench-{pid}-logs");
+        // Lines of 4096 bytes (4095 'a's and a newline): `bytes` of payload exactly.
+        let script = format!(
+            "yes \"$(head -c 4095 /dev/zero | tr '\\0' a)\" | head -c {}",
+            args.logs_bytes
+        );
+        let start = Instant::now();
+        let id = bench.ct.block_on(fixture::run_to_exit_logged(
+            &bench.berth_ct,
+            &cleanup,
+            &name,
+            &["sh", "-c", &script],
+            Duration::from_secs(1800),
+        ))?;
+        println!();
+        println!(
+            "container: {name} ({}) ran `{script}` (json-file log) and exited in {:.1} s",
+            &id[..12.min(id.len())],
+            secs_since(start)
+        );
+        StreamBench {
+            socket: &socket,
+            api: &daemon.api,
+            source: Source::Logs,
+            container: &id,
+            bytes: args.logs_bytes,
+            reps: args.logs_reps,
             rt: &bench.ct,
             berth: &bench.berth_ct,
             bollard: &bench.bollard,

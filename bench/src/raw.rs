@@ -16,8 +16,8 @@ const MAX_HEAD: usize = 64 << 10;
 const MAX_HEADERS: usize = 32;
 /// Initial read buffer size.
 const READ_BUF: usize = 16 << 10;
-/// Read size of [`read_upgraded_to_eof`] (berth's session reads 64 KiB at a time too).
-const READ_UPGRADED: usize = 64 << 10;
+/// Read size of [`read_body_to_eof`] (berth's session reads 64 KiB at a time too).
+const READ_TO_EOF: usize = 64 << 10;
 
 /// `GET {path}` as a request that keeps the connection open.
 pub fn get_request(path: &str) -> Vec<u8> {
@@ -36,15 +36,17 @@ pub fn json_request(method: &str, path: &str, body: &[u8]) -> Vec<u8> {
     r
 }
 
-/// Sends `request` (which must ask for `Connection: Upgrade`) on a fresh connection,
-/// expects `101 Switching Protocols`, then reads the upgraded stream to EOF into a
-/// `READ_UPGRADED`-byte buffer, counting and discarding the bytes. Returns the bytes
-/// read after the response head (the multiplexed stream as sent, frame headers
-/// included). The floor of exec/attach streaming: no framing is decoded.
-pub fn read_upgraded_to_eof(path: &Path, request: &[u8]) -> io::Result<u64> {
+/// Sends `request` on a fresh connection, expects a response head with status
+/// `status`, then reads to EOF into a `READ_TO_EOF`-byte buffer, counting and
+/// discarding the bytes. Returns the bytes read after the response head, as sent: the
+/// floor of streaming, no framing decoded. For exec/attach, `request` asks for
+/// `Connection: Upgrade` and `status` is 101 (the multiplexed stream, frame headers
+/// included); for a plain answer it asks for `Connection: close` (a chunked body's chunk
+/// framing included).
+pub fn read_body_to_eof(path: &Path, request: &[u8], status: u16) -> io::Result<u64> {
     let mut stream = UnixStream::connect(path)?;
     stream.write_all(request)?;
-    let mut buf = vec![0u8; READ_UPGRADED];
+    let mut buf = vec![0u8; READ_TO_EOF];
     let mut filled = 0;
     let head_len = loop {
         if filled == buf.len() {
@@ -62,9 +64,9 @@ pub fn read_upgraded_to_eof(path: &Path, request: &[u8]) -> io::Result<u64> {
         let mut res = httparse::Response::new(&mut headers);
         match res.parse(&buf[..filled]) {
             Ok(httparse::Status::Complete(len)) => {
-                if res.code != Some(101) {
+                if res.code != Some(status) {
                     return Err(invalid(format!(
-                        "expected 101 Switching Protocols, got {:?}: {}",
+                        "expected HTTP {status}, got {:?}: {}",
                         res.code,
                         String::from_utf8_lossy(&buf[len..filled])
                     )));

@@ -1,28 +1,51 @@
-//! Exec stdout throughput: one exec writing N bytes to stdout, read to the end by curl,
-//! a hand-written raw socket reader, berth and bollard.
+//! Output streaming throughput (DESIGN.md: exec/logs streaming ≥ 97% of curl), read to
+//! the end by curl, a hand-written raw socket reader, berth and bollard:
+//! - exec: one exec writing N bytes to stdout, over the upgraded connection;
+//! - logs: a stopped container's json-file log of N bytes, `GET …/logs` (chunked HTTP).
 
 use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
 use bollard::exec::{CreateExecOptions, StartExecResults};
+use bollard::query_parameters::LogsOptionsBuilder;
 use futures_util::StreamExt;
 use tokio::runtime::Runtime;
 
 use crate::export::{GnuTime, gnu_time};
-use crate::raw::{RawClient, json_request, read_upgraded_to_eof};
+use crate::raw::{RawClient, json_request, read_body_to_eof};
 use crate::report::Report;
 use crate::{BOLLARD_LABEL, Result, cpu_secs, median_f64, secs_since};
 
 /// DESIGN.md: exec/logs streaming ≥ 97% of curl's throughput.
 pub const TARGET_SHARE: f64 = 0.97;
 
+/// What is streamed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// `head -c N /dev/zero` exec'd in the container (running, with `head`), non-TTY.
+    Exec,
+    /// The container's whole log (stdout and stderr), N bytes of payload in the
+    /// daemon's json-file log, non-TTY.
+    Logs,
+}
+
+impl Source {
+    fn name(self) -> &'static str {
+        match self {
+            Source::Exec => "exec",
+            Source::Logs => "logs",
+        }
+    }
+}
+
 /// Where and how much to stream.
 #[derive(Debug)]
-pub struct ExecBench<'a> {
+pub struct StreamBench<'a> {
     pub socket: &'a Path,
     pub api: &'a str,
-    /// A running container with `head`.
+    pub source: Source,
+    /// The container exec'd in or whose logs are read.
     pub container: &'a str,
     pub bytes: u64,
     pub reps: usize,
@@ -51,8 +74,8 @@ impl Reader {
     }
 }
 
-/// One measured exec: wall seconds (exec create + start + read to EOF) and the bytes
-/// the reader saw.
+/// One measured run: wall seconds (exec: create + start + read to EOF; logs: request
+/// + read to EOF) and the bytes the reader saw.
 #[derive(Debug, Clone, Copy)]
 struct Run {
     secs: f64,
@@ -63,7 +86,7 @@ struct Run {
     cpu: Option<f64>,
 }
 
-impl ExecBench<'_> {
+impl StreamBench<'_> {
     fn cmd(&self, bytes: u64) -> Vec<String> {
         vec![
             "head".into(),
@@ -101,6 +124,13 @@ impl ExecBench<'_> {
         format!("/v{}/exec/{exec_id}/start", self.api)
     }
 
+    fn logs_path(&self) -> String {
+        format!(
+            "/v{}/containers/{}/logs?stdout=1&stderr=1",
+            self.api, self.container
+        )
+    }
+
     /// One exec read by `reader`; the CPU of in-process readers is the process's.
     fn run_one(&self, reader: Reader, bytes: u64) -> Result<Run> {
         let before = cpu_secs();
@@ -112,42 +142,131 @@ impl ExecBench<'_> {
     }
 
     fn read_once(&self, reader: Reader, bytes: u64) -> Result<Run> {
+        match self.source {
+            Source::Exec => self.exec_once(reader, bytes),
+            Source::Logs => self.logs_once(reader),
+        }
+    }
+
+    /// curl `args…` against `path` on the socket, expecting HTTP `status`: the run with
+    /// curl's own `time_total` and its CPU (GNU time).
+    fn curl(&self, args: &[&str], path: &str, status: &str) -> Result<Run> {
+        let (mut cmd, timed) = gnu_time("curl");
+        let out = cmd
+            .arg("--unix-socket")
+            .arg(self.socket)
+            .arg("-s")
+            .args(args)
+            .args(["-o", "/dev/null"])
+            .args(["-w", "%{http_code} %{size_download} %{time_total}"])
+            .arg(format!("http://localhost{path}"))
+            .output()?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        let fields: Vec<&str> = text.split_whitespace().collect();
+        let (Some(true), Some(Ok(size)), Some(Ok(t))) = (
+            fields.first().map(|code| *code == status),
+            fields.get(1).map(|s| s.parse::<u64>()),
+            fields.get(2).map(|s| s.parse::<f64>()),
+        ) else {
+            return Err(format!(
+                "unexpected curl result {text:?} (exit {}, stderr {:?})",
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            )
+            .into());
+        };
+        Ok(Run {
+            secs: t,
+            bytes: size,
+            cpu: GnuTime::read(timed, &out.stderr).cpu,
+        })
+    }
+
+    fn logs_once(&self, reader: Reader) -> Result<Run> {
+        let tag = |e: &dyn std::fmt::Display| format!("logs via {}: {e}", reader.label());
+        match reader {
+            Reader::Curl => self
+                .curl(&[], &self.logs_path(), "200")
+                .map_err(|e| tag(&e).into()),
+            Reader::RawSocket => {
+                let start = Instant::now();
+                let req = format!(
+                    "GET {} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+                    self.logs_path()
+                );
+                let n = read_body_to_eof(self.socket, req.as_bytes(), 200).map_err(|e| tag(&e))?;
+                Ok(Run {
+                    secs: secs_since(start),
+                    bytes: n,
+                    cpu: None,
+                })
+            }
+            Reader::Berth => {
+                let mut opts = berth::api::container_io::ContainerLogs::new(self.container);
+                // Known (the benchmark created it): no inspect to find out, as with the
+                // other readers.
+                opts.tty = Some(false);
+                self.rt
+                    .block_on(async {
+                        let start = Instant::now();
+                        let mut logs = self.berth.logs(&opts).await?;
+                        let mut n = 0u64;
+                        while let Some(frame) = logs.next_item().await {
+                            n += frame?.data.len() as u64;
+                        }
+                        Ok::<_, berth::Error>(Run {
+                            secs: secs_since(start),
+                            bytes: n,
+                            cpu: None,
+                        })
+                    })
+                    .map_err(|e| tag(&e).into())
+            }
+            Reader::Bollard => self
+                .rt
+                .block_on(async {
+                    let start = Instant::now();
+                    let opts = LogsOptionsBuilder::new().stdout(true).stderr(true).build();
+                    let mut logs = self.bollard.logs(self.container, Some(opts));
+                    let mut n = 0u64;
+                    while let Some(item) = logs.next().await {
+                        n += item?.as_ref().len() as u64;
+                    }
+                    Ok::<_, bollard::errors::Error>(Run {
+                        secs: secs_since(start),
+                        bytes: n,
+                        cpu: None,
+                    })
+                })
+                .map_err(|e| tag(&e).into()),
+        }
+    }
+
+    fn exec_once(&self, reader: Reader, bytes: u64) -> Result<Run> {
         let tag = |e: &dyn std::fmt::Display| format!("exec via {}: {e}", reader.label());
         match reader {
             Reader::Curl => {
                 let start = Instant::now();
                 let id = self.raw_exec_create(bytes).map_err(|e| tag(&e))?;
                 let create = secs_since(start);
-                let (mut cmd, timed) = gnu_time("curl");
-                let out = cmd
-                    .arg("--unix-socket")
-                    .arg(self.socket)
-                    .args(["-s", "-X", "POST", "-H", "Content-Type: application/json"])
-                    .args(["-d", r#"{"Detach":false,"Tty":false}"#])
-                    .args(["-H", "Connection: Upgrade", "-H", "Upgrade: tcp"])
-                    .args(["-o", "/dev/null"])
-                    .args(["-w", "%{http_code} %{size_download} %{time_total}"])
-                    .arg(format!("http://localhost{}", self.start_path(&id)))
-                    .output()
+                let args = [
+                    "-X",
+                    "POST",
+                    "-H",
+                    "Content-Type: application/json",
+                    "-d",
+                    r#"{"Detach":false,"Tty":false}"#,
+                    "-H",
+                    "Connection: Upgrade",
+                    "-H",
+                    "Upgrade: tcp",
+                ];
+                let run = self
+                    .curl(&args, &self.start_path(&id), "101")
                     .map_err(|e| tag(&e))?;
-                let text = String::from_utf8_lossy(&out.stdout);
-                let fields: Vec<&str> = text.split_whitespace().collect();
-                let (Some(&"101"), Some(Ok(size)), Some(Ok(t))) = (
-                    fields.first(),
-                    fields.get(1).map(|s| s.parse::<u64>()),
-                    fields.get(2).map(|s| s.parse::<f64>()),
-                ) else {
-                    return Err(tag(&format!(
-                        "unexpected curl result {text:?} (exit {}, stderr {:?})",
-                        out.status,
-                        String::from_utf8_lossy(&out.stderr)
-                    ))
-                    .into());
-                };
                 Ok(Run {
-                    secs: create + t,
-                    bytes: size,
-                    cpu: GnuTime::read(timed, &out.stderr).cpu,
+                    secs: create + run.secs,
+                    ..run
                 })
             }
             Reader::RawSocket => {
@@ -162,7 +281,7 @@ impl ExecBench<'_> {
                 )
                 .into_bytes();
                 req.extend_from_slice(body);
-                let n = read_upgraded_to_eof(self.socket, &req).map_err(|e| tag(&e))?;
+                let n = read_body_to_eof(self.socket, &req, 101).map_err(|e| tag(&e))?;
                 Ok(Run {
                     secs: secs_since(start),
                     bytes: n,
@@ -222,7 +341,7 @@ impl ExecBench<'_> {
     }
 
     /// Checks the byte count a reader saw for an exec of `bytes`.
-    fn check(reader: Reader, run: Run, bytes: u64) -> Result<()> {
+    fn check(&self, reader: Reader, run: Run, bytes: u64) -> Result<()> {
         let ok = match reader {
             // Demultiplexed: exactly the payload.
             Reader::Berth | Reader::Bollard => run.bytes == bytes,
@@ -233,7 +352,8 @@ impl ExecBench<'_> {
             Ok(())
         } else {
             Err(format!(
-                "exec via {}: read {} bytes for {bytes} written",
+                "{} via {}: read {} bytes for {bytes} written",
+                self.source.name(),
                 reader.label(),
                 run.bytes
             )
@@ -250,14 +370,18 @@ impl ExecBench<'_> {
         if curl_ok {
             readers.insert(0, Reader::Curl);
         }
-        // Warm-up: a small exec per reader, also checking each one works (curl follows
-        // the 101 upgrade, frames add up).
-        let warm = 1 << 20;
+        // Warm-up, also checking each reader works (curl follows the 101 upgrade, frames
+        // add up): a small exec each; the whole log each (which also has the daemon read
+        // the log file into the page cache before anything is measured).
+        let warm = match self.source {
+            Source::Exec => 1 << 20,
+            Source::Logs => self.bytes,
+        };
         let mut curl_note = None;
         for &r in &readers.clone() {
             let run = self
                 .run_one(r, warm)
-                .and_then(|run| Self::check(r, run, warm).map(|()| run));
+                .and_then(|run| self.check(r, run, warm).map(|()| run));
             if let Err(e) = run {
                 if r == Reader::Curl {
                     curl_note = Some(format!("curl left out: {e}"));
@@ -268,24 +392,52 @@ impl ExecBench<'_> {
             }
         }
         println!();
-        println!(
-            "exec stdout throughput: `head -c {} /dev/zero` in a running busybox container, \
-             non-TTY (multiplexed), read to EOF and discarded; N={} runs per reader, \
-             interleaved (rotating order), after a 1 MiB warm-up each",
-            self.bytes, self.reps
-        );
-        println!(
-            "  time = exec create + start + read to EOF; MB/s = {} payload bytes / time \
-             (10^6 B/s); berth and bollard on tokio current_thread",
-            self.bytes
-        );
-        println!(
-            "  curl = curl {} following the 101 upgrade (-o /dev/null, its own time_total + the \
-             create); raw socket = blocking UnixStream, request written by hand, 101 head \
-             parsed, then read(64 KiB) to EOF counting bytes (no demux); CPU = user + system s \
-             of the reader (median; curl's from GNU time, the others' from /proc/self/stat)",
-            curl_version().unwrap_or_else(|| "?".into())
-        );
+        let curl = curl_version().unwrap_or_else(|| "?".into());
+        match self.source {
+            Source::Exec => {
+                println!(
+                    "exec stdout throughput: `head -c {} /dev/zero` in a running busybox \
+                     container, non-TTY (multiplexed), read to EOF and discarded; N={} runs per \
+                     reader, interleaved (rotating order), after a 1 MiB warm-up each",
+                    self.bytes, self.reps
+                );
+                println!(
+                    "  time = exec create + start + read to EOF; MB/s = {} payload bytes / time \
+                     (10^6 B/s); berth and bollard on tokio current_thread",
+                    self.bytes
+                );
+                println!(
+                    "  curl = curl {curl} following the 101 upgrade (-o /dev/null, its own \
+                     time_total + the create); raw socket = blocking UnixStream, request written \
+                     by hand, 101 head parsed, then read(64 KiB) to EOF counting bytes (no \
+                     demux); CPU = user + system s of the reader (median; curl's from GNU time, \
+                     the others' from /proc/self/stat)"
+                );
+            }
+            Source::Logs => {
+                println!(
+                    "logs throughput: a stopped busybox container's json-file log, {} payload \
+                     bytes in lines of 4 KiB, `GET /containers/{{id}}/logs?stdout=1&stderr=1` \
+                     (non-TTY: multiplexed frames in a chunked body), read to EOF and \
+                     discarded; N={} runs per reader, interleaved (rotating order), after one \
+                     whole read each",
+                    self.bytes, self.reps
+                );
+                println!(
+                    "  time = request + read to EOF; MB/s = {} payload bytes / time (10^6 B/s); \
+                     berth (its tty flag given, so no inspect first) and bollard on tokio \
+                     current_thread",
+                    self.bytes
+                );
+                println!(
+                    "  curl = curl {curl} (-o /dev/null: chunks decoded, frames not; its own \
+                     time_total); raw socket = blocking UnixStream, `Connection: close`, 200 head \
+                     parsed, then read(64 KiB) to EOF counting bytes (chunk framing and frame \
+                     headers included); CPU = user + system s of the reader (median; curl's from \
+                     GNU time, the others' from /proc/self/stat)"
+                );
+            }
+        }
         if let Some(n) = &curl_note {
             println!("  {n}");
         }
@@ -296,7 +448,7 @@ impl ExecBench<'_> {
             for k in 0..readers.len() {
                 let i = (rep + k) % readers.len();
                 let run = self.run_one(readers[i], self.bytes)?;
-                Self::check(readers[i], run, self.bytes)?;
+                self.check(readers[i], run, self.bytes)?;
                 secs[i].push(run.secs);
                 cpu[i].extend(run.cpu);
                 wire[i] = run.bytes;
@@ -352,7 +504,12 @@ impl ExecBench<'_> {
                 .map(|(i, r)| format!("{} {:.0} MB/s", r.label(), med[i]))
                 .collect();
             report.row(
-                format!("exec stdout throughput, {} bytes", self.bytes),
+                match self.source {
+                    Source::Exec => format!("exec stdout throughput, {} bytes", self.bytes),
+                    Source::Logs => {
+                        format!("logs throughput, {} bytes of json-file log", self.bytes)
+                    }
+                },
                 others.join("; "),
                 format!(
                     "{:.0} MB/s ({:.1}% of {})",
@@ -363,7 +520,8 @@ impl ExecBench<'_> {
                 format!("≥ {:.0}% of curl", TARGET_SHARE * 100.0),
             );
             println!(
-                "verdict exec     berth ≥ {:.0}% of {}'s throughput: {} ({:.1}%, median of {})",
+                "verdict {:<8} berth ≥ {:.0}% of {}'s throughput: {} ({:.1}%, median of {})",
+                self.source.name(),
                 TARGET_SHARE * 100.0,
                 readers[f].label(),
                 if share >= TARGET_SHARE { "yes" } else { "no" },
