@@ -497,6 +497,18 @@ impl StreamBench<'_> {
         }
         if let (Some(b), Some(f)) = (at(Reader::Berth), reference) {
             let share = med[b] / med[f];
+            // The same ratio within each round (the two runs minutes apart at most): how
+            // far single runs spread, next to the ratio of medians the verdict takes.
+            let per_round: Vec<String> = secs[f]
+                .iter()
+                .zip(&secs[b])
+                .map(|(tf, tb)| format!("{:.1}%", 100.0 * tf / tb))
+                .collect();
+            println!(
+                "  berth vs {} round by round: {}",
+                readers[f].label(),
+                per_round.join(" ")
+            );
             let others: Vec<String> = readers
                 .iter()
                 .enumerate()
