@@ -648,7 +648,7 @@ fn run(args: Args) -> Result<()> {
                 .into(),
         );
     }
-    if args.logs_bytes % 4096 != 0 {
+    if !args.logs_bytes.is_multiple_of(4096) {
         return Err("--logs-bytes must be a multiple of 4K (the log's lines are 4 KiB)".into());
     }
     let part = |p: Part| args.parts.is_empty() || args.parts.contains(&p);

@@ -458,4 +458,43 @@ mod tests {
         assert_eq!((dec.status(), dec.body().len()), (404, 0));
         Ok(())
     }
+
+    /// A one-shot server on a fresh socket: reads the request, sends `answer`, closes.
+    fn serve_once(name: &str, answer: &'static [u8]) -> std::path::PathBuf {
+        let path = std::env::temp_dir().join(format!("berth-bench-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        let listener = std::os::unix::net::UnixListener::bind(&path).expect("bind");
+        std::thread::spawn(move || {
+            let (mut s, _) = listener.accept().expect("accept");
+            let mut req = [0u8; 1024];
+            let _ = s.read(&mut req).expect("read request");
+            // The head and the first body bytes in one write, the rest in another.
+            s.write_all(&answer[..answer.len() / 2]).expect("write");
+            s.write_all(&answer[answer.len() / 2..]).expect("write");
+        });
+        path
+    }
+
+    #[test]
+    fn read_body_to_eof_counts_what_follows_the_head() -> io::Result<()> {
+        let answer =
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n";
+        let path = serve_once("eof-200", answer);
+        let n = read_body_to_eof(&path, b"GET / HTTP/1.1\r\n\r\n", 200)?;
+        let _ = std::fs::remove_file(&path);
+        // Chunk framing included: everything after the head.
+        assert_eq!(n, b"5\r\nhello\r\n0\r\n\r\n".len() as u64);
+        Ok(())
+    }
+
+    #[test]
+    fn read_body_to_eof_refuses_another_status() {
+        let answer = b"HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\n\r\nnot found";
+        let path = serve_once("eof-404", answer);
+        let err = read_body_to_eof(&path, b"POST / HTTP/1.1\r\n\r\n", 101);
+        let _ = std::fs::remove_file(&path);
+        let err = err.expect_err("404 is not 101");
+        assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+        assert!(err.to_string().contains("expected HTTP 101"), "{err}");
+    }
 }
