@@ -250,9 +250,17 @@ impl Filters {
 /// Empty ids fail before any I/O (docker-py's `NullResource`); `.` and `..` segments are
 /// refused so a name can never reroute a request to another endpoint.
 ///
+/// Leading slashes are dropped: the daemon reports container names as `/web` (and
+/// link names as `/web/db`), and a path with an empty segment (`/containers//web`) is
+/// answered with a `301` redirect instead of the call — which the docker CLI only
+/// survives because it strips them too (`docker rm`) or its client follows GET
+/// redirects (`docker inspect`).
+///
 /// ```
 /// use berth_core::request::quote_id;
 /// assert_eq!(quote_id("container", "my app?x").unwrap(), "my%20app%3Fx");
+/// assert_eq!(quote_id("container", "/web/db").unwrap(), "web/db");
+/// assert!(quote_id("container", "/").is_err());
 /// assert_eq!(quote_id("image", "localhost:5000/org/app:1").unwrap(), "localhost:5000/org/app:1");
 /// assert!(quote_id("container", "").is_err());
 /// assert!(quote_id("image", "../../containers/x").is_err());
@@ -266,6 +274,7 @@ pub fn quote_id(what: &str, id: &str) -> Result<String> {
 /// Appends `id` quoted as [`quote_id`] does (one string for a whole path, no
 /// formatting machinery: an id is on the path of most calls).
 pub fn push_quoted_id(out: &mut String, what: &str, id: &str) -> Result<()> {
+    let id = id.trim_start_matches('/');
     if id.is_empty() {
         return Err(Error::InvalidArgument(format!(
             "{what} id or name is empty; pass the id or name of an existing {what}"
@@ -343,5 +352,19 @@ mod tests {
             assert!(quote_id("x", bad).is_err(), "{bad}");
         }
         assert!(quote_id("x", "a..b").is_ok());
+    }
+
+    #[test]
+    fn leading_slashes_of_names_are_dropped() {
+        // As the daemon reports names (`/web`) and links (`/web/db`).
+        assert_eq!(quote_id("container", "/web").expect("ok"), "web");
+        assert_eq!(quote_id("container", "//web/db").expect("ok"), "web/db");
+        assert_eq!(quote_id("container", "/my app").expect("ok"), "my%20app");
+        let mut path = String::from("/containers/");
+        push_quoted_id(&mut path, "container", "/web").expect("ok");
+        assert_eq!(path, "/containers/web");
+        for bad in ["/", "//", "/..", "/./x"] {
+            assert!(quote_id("container", bad).is_err(), "{bad}");
+        }
     }
 }
