@@ -59,6 +59,30 @@ impl Containers {
         self.rt.block_on(self.inner.list(options))
     }
 
+    /// See [`crate::Containers::list_inspected`].
+    pub fn list_inspected(
+        &self,
+        options: &ContainerList,
+        ignore_removed: bool,
+    ) -> Result<Vec<Container>> {
+        let all = self
+            .rt
+            .block_on(self.inner.list_inspected(options, ignore_removed))?;
+        Ok(all.into_iter().map(|c| self.wrap(c)).collect())
+    }
+
+    /// See [`crate::Containers::get_each`].
+    pub fn get_each<'a>(
+        &self,
+        ids_or_names: impl IntoIterator<Item = &'a str>,
+        ignore_removed: bool,
+    ) -> Result<Vec<Container>> {
+        let all = self
+            .rt
+            .block_on(self.inner.get_each(ids_or_names, ignore_removed))?;
+        Ok(all.into_iter().map(|c| self.wrap(c)).collect())
+    }
+
     /// See [`crate::Containers::create_from_body`].
     pub fn create_from_body(
         &self,

@@ -305,6 +305,65 @@ fn run_detached_creates_a_running_container_from_the_flags() {
 }
 
 #[test]
+fn run_publishes_ports_and_mounts_binds_from_the_flags() {
+    let name = unique("run-pv");
+    let _g = Gone::one(&name);
+    let dir = std::env::temp_dir().join(&name);
+    std::fs::create_dir_all(&dir).expect("bind source");
+    std::fs::write(dir.join("hello.txt"), "from the host\n").expect("host file");
+    let bind = format!("{}:/data:ro", dir.display());
+    let out = berth(&[
+        "run",
+        "-d",
+        "--name",
+        &name,
+        "--label",
+        "berth.test=1",
+        "-p",
+        "127.0.0.1::80",
+        "-p",
+        "8080/udp",
+        "-v",
+        &bind,
+        IMAGE,
+        "sleep",
+        "300",
+    ]);
+    ok(&out, "run -d -p -v");
+    let inspect = |f: &str| docker_cli(&["inspect", "--format", f, &name]);
+    // A random host port on 127.0.0.1 for 80/tcp; udp published on every address.
+    let tcp = inspect("{{json (index .NetworkSettings.Ports \"80/tcp\")}}");
+    let tcp: serde_json::Value = serde_json::from_str(&tcp).expect("json");
+    assert_eq!(tcp[0]["HostIp"], "127.0.0.1", "{tcp}");
+    let port: u16 = tcp[0]["HostPort"]
+        .as_str()
+        .expect("HostPort")
+        .parse()
+        .expect("a port");
+    assert!(port > 0);
+    assert!(
+        inspect("{{json .HostConfig.PortBindings}}").contains("\"8080/udp\""),
+        "{}",
+        inspect("{{json .HostConfig.PortBindings}}")
+    );
+    let out = berth(&[
+        "exec",
+        &name,
+        "sh",
+        "-c",
+        "cat /data/hello.txt; touch /data/x",
+    ]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "from the host\n");
+    assert_ne!(
+        out.status.code(),
+        Some(0),
+        "read-only bind: the write fails"
+    );
+    assert!(!dir.join("x").exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn run_attached_prints_output_and_exits_with_the_container_status() {
     let name = unique("run-a");
     let _g = Gone::one(&name);
@@ -449,6 +508,36 @@ fn logs_keep_stdout_and_stderr_apart() {
     // -f on a stopped container ends by itself.
     let out = berth(&["logs", "-f", &name]);
     assert_eq!(ok(&out, "logs -f"), "one\ntwo\nthree\n");
+}
+
+#[test]
+fn logs_follow_prints_new_lines_of_a_running_container() {
+    let name = unique("logs-f");
+    let _g = Gone::one(&name);
+    docker_cli(&[
+        "run",
+        "-d",
+        "--label",
+        "berth.test=1",
+        "--network",
+        "none",
+        "--name",
+        &name,
+        IMAGE,
+        "sh",
+        "-c",
+        "echo first; sleep 2; echo second; sleep 1",
+    ]);
+    // Started while only `first` is logged; `second` comes while following, and the
+    // command ends when the container does.
+    let started = std::time::Instant::now();
+    let out = berth(&["logs", "-f", &name]);
+    assert_eq!(ok(&out, "logs -f"), "first\nsecond\n");
+    assert!(
+        started.elapsed() >= std::time::Duration::from_millis(1500),
+        "followed until the container ended: {:?}",
+        started.elapsed()
+    );
 }
 
 #[test]

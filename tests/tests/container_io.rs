@@ -267,6 +267,97 @@ async fn exec_detached_inspect_and_resize() {
 }
 
 #[tokio::test]
+async fn exec_resize_reaches_the_process_tty() {
+    let d = docker().await;
+    let c = Ctr::run(&[], &["sleep", "300"]);
+    // Exits 0 once its terminal is 40x100, 1 if that does not happen within 10 s.
+    let script = r#"i=0; while [ "$(stty size)" != "40 100" ]; do i=$((i+1)); [ $i -gt 100 ] && exit 1; sleep 0.1; done; echo resized"#;
+    let mut e = ExecCreate::new(&c.0, ["sh", "-c", script]);
+    e.tty = true;
+    let s = d.exec_session(&e).await.expect("exec");
+    d.exec_resize(&s.id, 40, 100).await.expect("resize");
+    let r = tokio::time::timeout(Duration::from_secs(30), s.finish())
+        .await
+        .expect("the exec ends")
+        .expect("output");
+    let out = String::from_utf8_lossy(&r.output.stdout);
+    assert_eq!(r.exit_code, Some(0), "{out:?}");
+    // (Before the resize busybox's stty may complain about the 0x0 terminal.)
+    assert!(out.ends_with("resized\r\n"), "{out:?}");
+}
+
+#[tokio::test]
+async fn exec_from_a_command_line_and_privileged() {
+    let d = docker().await;
+    let c = Ctr::run(&[], &["sleep", "300"]);
+    // docker-py's string form: split like a shell would.
+    let line =
+        ExecCreate::from_line(&c.0, r#"sh -c 'echo "a  b" $0' 'third arg'"#).expect("a valid line");
+    let r = d.exec_run(&line).await.expect("exec");
+    assert_eq!(r.output.stdout, b"a  b third arg\n");
+
+    // The daemon keeps what the exec was created with. (Running a privileged exec
+    // needs a daemon allowed every capability, which a test machine may not be.)
+    for privileged in [true, false] {
+        let mut e = ExecCreate::new(&c.0, ["true"]);
+        e.privileged = privileged;
+        e.user = Some("65534".into());
+        let id = d.exec_create(&e).await.expect("create");
+        let config = d
+            .exec_inspect(&id)
+            .await
+            .expect("inspect")
+            .into_typed()
+            .process_config
+            .expect("ProcessConfig");
+        assert_eq!(config.privileged, Some(privileged));
+        assert_eq!(config.user.as_deref(), Some("65534"));
+        assert_eq!(config.entrypoint.as_deref(), Some("true"));
+    }
+}
+
+#[tokio::test]
+async fn attach_with_logs_replays_history_demuxed() {
+    let d = docker().await;
+    let c = Ctr::run(&[], &["sh", "-c", "echo out; echo err >&2; sleep 300"]);
+    // Wait until both lines are logged.
+    for _ in 0..100 {
+        let o = logs_of(&d, &ContainerLogs::new(&c.0)).await;
+        if !o.stdout.is_empty() && !o.stderr.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mut opts = ContainerAttach::new(&c.0);
+    opts.logs = true;
+    opts.stream = false;
+    let s = d.attach(&opts).await.expect("attach");
+    // Without `stream` the daemon sends the history and ends the session.
+    let out = tokio::time::timeout(Duration::from_secs(10), s.collect())
+        .await
+        .expect("history only, then the end")
+        .expect("ok");
+    assert_eq!(out.stdout, b"out\n");
+    assert_eq!(out.stderr, b"err\n");
+
+    let mut only_err = ContainerAttach::new(&c.0);
+    only_err.logs = true;
+    only_err.stream = false;
+    only_err.stdout = false;
+    let out = tokio::time::timeout(
+        Duration::from_secs(10),
+        d.attach(&only_err).await.expect("attach").collect(),
+    )
+    .await
+    .expect("ends")
+    .expect("ok");
+    assert_eq!(
+        (out.stdout.as_slice(), out.stderr.as_slice()),
+        (&b""[..], &b"err\n"[..])
+    );
+}
+
+#[tokio::test]
 async fn exec_on_a_stopped_container_is_a_conflict() {
     let d = docker().await;
     let c = Ctr::run(&[], &["true"]);

@@ -170,6 +170,80 @@ async fn list_all_vs_running_label_filter_and_limit() {
 }
 
 #[tokio::test]
+async fn list_before_and_list_inspected_with_ignore_removed() {
+    let case = Case::new("list-full").await;
+    let first = case.create(SLEEP).await;
+    let second = case.running().await;
+    let containers = case.docker.containers();
+
+    let before_second = containers
+        .list(&ContainerList {
+            all: true,
+            before: Some(second.id().to_string()),
+            filters: case.filter(),
+            ..ContainerList::default()
+        })
+        .await
+        .expect("list before");
+    let ids: Vec<_> = before_second
+        .iter()
+        .map(|s| s.id.clone().expect("Id"))
+        .collect();
+    assert_eq!(ids, vec![first.id().to_string()]);
+
+    // docker-py's non-sparse list: full objects, newest first.
+    let all = ContainerList {
+        all: true,
+        filters: case.filter(),
+        ..ContainerList::default()
+    };
+    let full = containers
+        .list_inspected(&all, false)
+        .await
+        .expect("list inspected");
+    let got: Vec<(&str, Option<&str>)> = full.iter().map(|c| (c.id(), c.status())).collect();
+    assert_eq!(
+        got,
+        vec![
+            (second.id(), Some("running")),
+            (first.id(), Some("created"))
+        ]
+    );
+    assert_eq!(
+        full[0].attrs().attrs["State"]["Running"],
+        true,
+        "inspect answers"
+    );
+
+    // A container removed between the list and its inspect.
+    let listed: Vec<String> = containers
+        .list(&all)
+        .await
+        .expect("list")
+        .into_iter()
+        .filter_map(|s| s.into_typed().id)
+        .collect();
+    first
+        .remove(RemoveOptions::default())
+        .await
+        .expect("remove the created one");
+    let ids = listed.iter().map(String::as_str);
+    let e = containers
+        .get_each(ids.clone(), false)
+        .await
+        .expect_err("one is gone");
+    assert!(e.is_not_found(), "{e}");
+    let kept = containers
+        .get_each(ids, true)
+        .await
+        .expect("ignore_removed");
+    assert_eq!(
+        kept.iter().map(Container::id).collect::<Vec<_>>(),
+        vec![second.id()]
+    );
+}
+
+#[tokio::test]
 async fn create_sets_name_and_platform() {
     let case = Case::new("create").await;
     let name = unique("create-named");
@@ -257,13 +331,30 @@ async fn start_twice_second_reports_not_changed() {
     assert_eq!(state(&c)["Running"], true);
 }
 
+/// A shell that ignores SIGTERM (as PID 1 it would ignore it anyway without a handler;
+/// this one says so) and exits with `code` on SIGUSR1.
+const STUBBORN: &[&str] = &[
+    "sh",
+    "-c",
+    "trap '' TERM; trap 'exit 43' USR1; while true; do sleep 0.1; done",
+];
+
 #[tokio::test]
 async fn stop_with_timeout_then_again_not_changed() {
     let case = Case::new("stop").await;
-    let mut c = case.running().await;
+    let mut c = case.create(STUBBORN).await;
+    c.start().await.expect("start");
+    // SIGTERM is ignored: the daemon kills after the given 1 s, not its default 10 s.
+    let started = std::time::Instant::now();
     assert!(c.stop(Some(1)).await.expect("stop"), "stopped");
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(900) && took < Duration::from_secs(8),
+        "stop with t=1 took {took:?}"
+    );
     c.reload().await.expect("reload");
     assert_eq!(c.status(), Some("exited"));
+    assert_eq!(state(&c)["ExitCode"], 137, "killed after the timeout");
     assert!(
         !c.stop(Some(1)).await.expect("304 is success"),
         "second stop reports not changed"
@@ -284,21 +375,32 @@ async fn restart_changes_started_at() {
 #[tokio::test]
 async fn kill_by_name_and_number_then_conflict_when_stopped() {
     let case = Case::new("kill").await;
-    let by_name = case.running().await;
-    let by_number = case.running().await;
-    by_name
-        .kill(Some(Signal::from("SIGKILL")))
+    // Each signal leaves its own exit code: TERM trapped to 42, USR1 (10) to 43, the
+    // default (KILL) 137.
+    let body = |cmd: &str| case.body(&["sh", "-c", cmd]);
+    let trapping = "trap 'exit 42' TERM; trap 'exit 43' USR1; while true; do sleep 0.1; done";
+    let mut all = Vec::new();
+    for _ in 0..3 {
+        let c = case.create_body(None, body(trapping)).await;
+        c.start().await.expect("start");
+        all.push(c);
+    }
+    // The traps are set once the shell runs its loop.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    all[0]
+        .kill(Some(Signal::from("SIGTERM")))
         .await
-        .expect("kill SIGKILL");
-    by_number.kill(Some(Signal::from(9))).await.expect("kill 9");
-    for c in [&by_name, &by_number] {
+        .expect("kill SIGTERM");
+    all[1].kill(Some(Signal::from(10))).await.expect("kill 10");
+    all[2].kill(None).await.expect("kill");
+    for (c, code) in all.iter().zip([42, 43, 137]) {
         let w = c
             .wait(None, Some(Duration::from_secs(30)))
             .await
             .expect("wait after kill");
-        assert_eq!(w.status_code, 137, "{:?}", w.attrs);
+        assert_eq!(w.status_code, code, "{:?}", w.attrs);
     }
-    let e = by_name
+    let e = all[0]
         .kill(None)
         .await
         .expect_err("kill a stopped container");
@@ -516,6 +618,21 @@ async fn resize_tty_container() {
     let c = case.create_body(None, body).await;
     c.start().await.expect("start");
     c.resize(40, 100).await.expect("resize");
+    // The container's terminal (PID 1's stdin) has the new size.
+    let size = case
+        .docker
+        .exec_run(&berth::api::exec::ExecCreate::new(
+            c.id(),
+            ["sh", "-c", "stty size < /proc/1/fd/0"],
+        ))
+        .await
+        .expect("exec stty of PID 1's terminal");
+    assert_eq!(
+        String::from_utf8_lossy(&size.output.stdout).trim(),
+        "40 100",
+        "{:?}",
+        String::from_utf8_lossy(&size.output.stderr)
+    );
 }
 
 #[tokio::test]
@@ -530,6 +647,19 @@ async fn top_lists_processes() {
         procs
             .iter()
             .any(|p| p.iter().any(|f| f.contains("sleep 300"))),
+        "{procs:?}"
+    );
+    // ps_args are passed to ps: only the asked-for columns.
+    let top = c.top(Some("-o pid,comm")).await.expect("top -o pid,comm");
+    assert_eq!(
+        top.titles.as_deref(),
+        Some(&["PID".to_string(), "COMMAND".to_string()][..]),
+        "{:?}",
+        top.attrs
+    );
+    let procs = top.processes.as_ref().expect("Processes");
+    assert!(
+        procs.iter().any(|p| p.len() == 2 && p[1] == "sleep"),
         "{procs:?}"
     );
     c.stop(Some(1)).await.expect("stop");
@@ -600,7 +730,18 @@ async fn prune_removes_only_labelled_stopped_containers() {
         }
         body
     };
-    let stopped = case.create_body(None, labelled(&["true"])).await;
+    // It wrote 1 MiB to its own layer: what pruning it reclaims.
+    let stopped = case
+        .create_body(
+            None,
+            labelled(&["sh", "-c", "head -c 1048576 /dev/zero > /big"]),
+        )
+        .await;
+    stopped.start().await.expect("start");
+    stopped
+        .wait(None, Some(Duration::from_secs(30)))
+        .await
+        .expect("wait");
     let running = case.create_body(None, labelled(SLEEP)).await;
     running.start().await.expect("start");
     let bystander = case.create(&["true"]).await;
@@ -612,6 +753,8 @@ async fn prune_removes_only_labelled_stopped_containers() {
         .expect("prune");
     let deleted = r.containers_deleted.clone().unwrap_or_default();
     assert_eq!(deleted, vec![stopped.id().to_string()], "{:?}", r.attrs);
+    let reclaimed = r.space_reclaimed.expect("SpaceReclaimed");
+    assert!(reclaimed >= 1 << 20, "reclaimed {reclaimed} bytes");
     assert!(case.docker.containers().get(running.id()).await.is_ok());
     assert!(case.docker.containers().get(bystander.id()).await.is_ok());
 }
@@ -663,6 +806,39 @@ async fn commit_makes_an_image() {
     assert_eq!(fields[2], "berth tests");
     assert!(fields[3].contains("BERTH=1"), "{inspected}");
     assert_eq!(fields[4], "1");
+
+    // A config for the image, committed from a running container paused meanwhile.
+    let running = case.running().await;
+    let reference = format!("{repo}:conf");
+    let _guard = ImageGuard(reference.clone());
+    running
+        .commit(ContainerCommit {
+            repo: Some(repo.clone()),
+            tag: Some("conf".into()),
+            pause: true,
+            config: Some(serde_json::json!({
+                "Cmd": ["echo", "from conf"],
+                "Labels": {TEST_LABEL: "1", "berth.test.conf": "yes"},
+            })),
+            ..ContainerCommit::default()
+        })
+        .await
+        .expect("commit with conf");
+    let inspected = docker_cli(&[
+        "image",
+        "inspect",
+        "--format",
+        "{{json .Config.Cmd}}|{{index .Config.Labels \"berth.test.conf\"}}",
+        &reference,
+    ]);
+    assert_eq!(inspected, r#"["echo","from conf"]|yes"#);
+    let mut running = running;
+    running.reload().await.expect("reload");
+    assert_eq!(
+        running.status(),
+        Some("running"),
+        "unpaused after the commit"
+    );
 }
 
 #[tokio::test]
@@ -723,6 +899,110 @@ async fn container_object_fields() {
     );
 }
 
+#[tokio::test]
+async fn remove_a_legacy_link_by_its_name() {
+    let case = Case::new("link").await;
+    // Legacy links live on the default bridge network.
+    let on_bridge = |cmd: &[&str], links: Option<Vec<String>>| ContainerCreateBody {
+        host_config: Some(HostConfig {
+            links,
+            ..HostConfig::default()
+        }),
+        ..case.body(cmd)
+    };
+    let target_name = unique("link-target");
+    let target = case
+        .create_body(Some(&target_name), on_bridge(SLEEP, None))
+        .await;
+    target.start().await.expect("start target");
+    let holder_name = unique("link-holder");
+    let holder = case
+        .create_body(
+            Some(&holder_name),
+            on_bridge(SLEEP, Some(vec![format!("{target_name}:db")])),
+        )
+        .await;
+    holder.start().await.expect("start holder");
+    let link = format!("/{holder_name}/db");
+    let containers = case.docker.containers();
+    // Names as the daemon reports them, with their leading slash.
+    assert_eq!(holder.attrs().attrs["Name"], format!("/{holder_name}"));
+    let by_reported_name = containers
+        .get(&format!("/{target_name}"))
+        .await
+        .expect("by /name");
+    assert_eq!(by_reported_name.id(), target.id());
+    // The link is a name of the target until removed.
+    assert_eq!(
+        containers.get(&link).await.expect("by link name").id(),
+        target.id()
+    );
+    case.docker
+        .execute(&berth::api::containers::ContainerRemove {
+            id: link.clone(),
+            link: true,
+            ..Default::default()
+        })
+        .await
+        .expect("remove the link");
+    let e = containers.get(&link).await.expect_err("link gone");
+    assert!(e.is_not_found(), "{e}");
+    // Only the link: both containers are still there.
+    assert!(containers.get(target.id()).await.is_ok());
+    assert!(containers.get(holder.id()).await.is_ok());
+}
+
+#[tokio::test]
+async fn health_follows_the_healthcheck() {
+    let case = Case::new("health").await;
+    let check = |cmd: &str| berth::models::HealthConfig {
+        test: Some(vec!["CMD-SHELL".into(), cmd.into()]),
+        interval: Some(500_000_000),
+        timeout: Some(5_000_000_000),
+        retries: Some(1),
+        ..Default::default()
+    };
+    let healthy = case
+        .create_body(
+            None,
+            ContainerCreateBody {
+                healthcheck: Some(check("true")),
+                ..case.body(SLEEP)
+            },
+        )
+        .await;
+    let sick = case
+        .create_body(
+            None,
+            ContainerCreateBody {
+                healthcheck: Some(check("exit 1")),
+                ..case.body(SLEEP)
+            },
+        )
+        .await;
+    assert_eq!(healthy.health(), "unknown", "not started: no health yet");
+    for (c, want) in [(healthy, "healthy"), (sick, "unhealthy")] {
+        let mut c = c;
+        c.start().await.expect("start");
+        let mut seen = Vec::new();
+        for _ in 0..100 {
+            c.reload().await.expect("reload");
+            if seen.last().map(String::as_str) != Some(c.health()) {
+                seen.push(c.health().to_owned());
+            }
+            if c.health() == want {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(seen.last().map(String::as_str), Some(want), "{seen:?}");
+        assert!(
+            seen.iter().all(|h| h == "starting" || h == want),
+            "{seen:?}"
+        );
+    }
+}
+
 #[test]
 fn blocking_client_lifecycle() {
     let d = berth::blocking::Docker::from_env().expect("blocking client");
@@ -765,6 +1045,28 @@ fn blocking_client_lifecycle() {
         })
         .expect("list");
     assert_eq!(listed.len(), 1);
+    let full = d
+        .containers()
+        .list_inspected(
+            &ContainerList {
+                all: true,
+                filters: Filters::new().with("label", format!("{CASE_LABEL}={tag}")),
+                ..ContainerList::default()
+            },
+            false,
+        )
+        .expect("list inspected");
+    assert_eq!(
+        full.iter()
+            .map(|f| (f.id(), f.status()))
+            .collect::<Vec<_>>(),
+        vec![(c.id(), Some("exited"))]
+    );
+    let each = d
+        .containers()
+        .get_each([c.id(), "berth-no-such-container"], true)
+        .expect("get_each ignoring the unknown one");
+    assert_eq!(each.len(), 1);
     c.remove(RemoveOptions::default()).expect("remove");
     assert!(d.containers().get(c.id()).expect_err("gone").is_not_found());
 }

@@ -277,6 +277,51 @@ async fn run_detached_and_auto_remove() {
 }
 
 #[tokio::test]
+async fn run_detached_with_remove_removes_a_container_that_cannot_start() {
+    let d = docker().await;
+    let cl = Cleanup::new();
+    // Created fine; starting fails (the OCI runtime finds no such executable), so
+    // AutoRemove never acts.
+    let e = d
+        .containers()
+        .run(
+            &cl.options("busybox:berth-test")
+                .cmd(["/no/such/berth-binary"]),
+            &RunOptions {
+                detach: true,
+                remove: true,
+                ..RunOptions::default()
+            },
+        )
+        .await
+        .expect_err("start fails");
+    assert!(e.status().is_some_and(|s| s >= 400), "{e}");
+    assert!(
+        e.to_string().contains("no/such/berth-binary"),
+        "the daemon's reason is kept: {e}"
+    );
+    assert!(
+        cl.remaining().is_empty(),
+        "remove=true removed it: {:?}",
+        cl.remaining()
+    );
+
+    // Without remove the container stays, as docker-py leaves it.
+    d.containers()
+        .run(
+            &cl.options("busybox:berth-test")
+                .cmd(["/no/such/berth-binary"]),
+            &RunOptions {
+                detach: true,
+                ..RunOptions::default()
+            },
+        )
+        .await
+        .expect_err("start fails");
+    assert_eq!(cl.remaining().len(), 1, "kept without remove");
+}
+
+#[tokio::test]
 async fn run_pulls_a_missing_image_from_the_registry() {
     let d = docker().await;
     let cl = Cleanup::new();

@@ -55,10 +55,48 @@ pub struct Containers {
 }
 
 impl Containers {
-    /// `GET /containers/json`: summaries (no per-item inspect, unlike docker-py's
-    /// non-sparse list; use [`Containers::get`] for full details).
+    /// `GET /containers/json`: summaries, without inspecting each container (docker-py's
+    /// `list(sparse=True)`, typed); [`Containers::list_inspected`] for full objects.
     pub async fn list(&self, options: &ContainerList) -> Result<Vec<Typed<ContainerSummary>>> {
         self.docker.execute(options).await
+    }
+
+    /// docker-py's default `list(sparse=False)`: the listed containers, each inspected
+    /// (one request per container, in the list's order). A container removed between
+    /// the list and its inspect fails the call with a not-found error, unless
+    /// `ignore_removed`, which leaves it out (docker-py's `ignore_removed`).
+    pub async fn list_inspected(
+        &self,
+        options: &ContainerList,
+        ignore_removed: bool,
+    ) -> Result<Vec<Container>> {
+        let ids: Vec<String> = self
+            .list(options)
+            .await?
+            .into_iter()
+            .filter_map(|s| s.into_typed().id)
+            .collect();
+        self.get_each(ids.iter().map(String::as_str), ignore_removed)
+            .await
+    }
+
+    /// [`Containers::get`] for each of `ids_or_names`, in order. One that is unknown
+    /// (removed meanwhile) fails the call with a not-found error, unless
+    /// `ignore_removed`, which leaves it out.
+    pub async fn get_each<'a>(
+        &self,
+        ids_or_names: impl IntoIterator<Item = &'a str>,
+        ignore_removed: bool,
+    ) -> Result<Vec<Container>> {
+        let mut out = Vec::new();
+        for id in ids_or_names {
+            match self.get(id).await {
+                Ok(c) => out.push(c),
+                Err(e) if ignore_removed && e.is_not_found() => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(out)
     }
 
     /// `POST /containers/create` with a ready body, then inspects the new container.

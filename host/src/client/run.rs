@@ -154,18 +154,19 @@ impl Containers {
             other => other?,
         };
         if run.detach {
-            container.start().await?;
+            if let Err(e) = container.start().await {
+                // AutoRemove only acts on a container that ran: one that never started
+                // (a bad command, a port taken) is removed here.
+                if run.remove {
+                    let _ = container.remove(force_with_volumes()).await;
+                }
+                return Err(e);
+            }
             return Ok(RunOutcome::Detached(Box::new(container)));
         }
         let result = self.run_attached(&container, run).await;
         if run.remove {
-            let removed = container
-                .remove(RemoveOptions {
-                    volumes: true,
-                    force: true,
-                    ..RemoveOptions::default()
-                })
-                .await;
+            let removed = container.remove(force_with_volumes()).await;
             // The run's own error matters more than a failed cleanup.
             if result.is_ok() {
                 removed?;
@@ -220,5 +221,14 @@ impl Containers {
             exit_code,
             output,
         })
+    }
+}
+
+/// How `run` removes its container: running or not, with its anonymous volumes.
+fn force_with_volumes() -> RemoveOptions {
+    RemoveOptions {
+        volumes: true,
+        force: true,
+        ..RemoveOptions::default()
     }
 }
