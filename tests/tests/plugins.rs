@@ -227,6 +227,15 @@ async fn plugin_lifecycle_through_the_local_registry() {
     assert!(!names(&plugins.list(&enabled).await.expect("list")).contains(&remote.as_str()));
     assert_eq!(p.settings().env, vec!["DEBUG=1"]);
 
+    // enable without a timeout (sent as 0: dockerd refuses a missing one), and off again
+    p.enable(None)
+        .await
+        .expect("enable with the default timeout");
+    p.reload().await.expect("reload");
+    assert!(p.enabled());
+    p.disable(false).await.expect("disable");
+    assert!(!p.enabled());
+
     // push to the local registry
     let mut push = p.push().await.expect("push");
     let mut digest = None;

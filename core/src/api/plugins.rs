@@ -239,8 +239,9 @@ impl StreamEndpoint for PluginPull {
 pub struct PluginEnable {
     /// The plugin's name or id.
     pub name: String,
-    /// The HTTP client timeout towards the plugin, in seconds; `None`: the daemon's
-    /// default (docker-py sends `0`).
+    /// The HTTP client timeout towards the plugin, in seconds; `None` sends `0` (the
+    /// daemon's default), as docker-py does: dockerd requires the parameter and answers
+    /// `500 strconv.Atoi: parsing ""` without it.
     pub timeout: Option<u32>,
 }
 
@@ -253,7 +254,7 @@ impl Endpoint for PluginEnable {
             Method::POST,
             api,
             &plugin_path(&self.name, "/enable")?,
-            Query::new().opt("timeout", self.timeout),
+            Query::new().opt("timeout", Some(self.timeout.unwrap_or(0))),
             ResponseKind::Empty,
         ))
     }

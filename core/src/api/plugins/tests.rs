@@ -207,9 +207,10 @@ fn enable_disable_remove_queries() {
         name: "p".into(),
         timeout: None,
     };
+    // dockerd parses `timeout` unconditionally: unset is sent as 0, like docker-py.
     assert_eq!(
         e0.request(V41).expect("req").path,
-        "/v1.41/plugins/p/enable"
+        "/v1.41/plugins/p/enable?timeout=0"
     );
     let err = e
         .parse(resp(
