@@ -304,10 +304,17 @@ impl HttpTransport {
     }
 
     /// A streamed upload: hyper reads the answer while the body is still being written
-    /// (the daemon may refuse it early).
-    async fn send_streamed(&self, request: WireRequest) -> Result<WireResponse> {
+    /// (the daemon may refuse it early). The response-head timeout counts from the end
+    /// of the upload, not from its start: a daemon answers an image load only once the
+    /// whole tarball is in, however long sending it takes.
+    async fn send_streamed(&self, mut request: WireRequest) -> Result<WireResponse> {
+        let (sent, body_sent) = tokio::sync::oneshot::channel();
+        if let OutgoingBody::Stream { stream, .. } = &mut request.body {
+            let upload = std::mem::replace(stream, Box::pin(futures_util::stream::empty()));
+            *stream = signal_end(upload, sent);
+        }
         let (req, ctx) = self.build(request, false)?;
-        let (res, live) = self.roundtrip(req, &ctx).await?;
+        let (res, live) = self.roundtrip(req, &ctx, Some(body_sent)).await?;
         let (parts, incoming) = res.into_parts();
         Ok(WireResponse {
             status: parts.status,
@@ -374,10 +381,14 @@ impl HttpTransport {
     /// Sends a request through hyper and waits for its head. A pooled connection the
     /// daemon closed meanwhile is retried once on a fresh connection when the body can
     /// be replayed.
+    ///
+    /// With `body_sent`, the head timeout starts once it fires (or its sender is
+    /// dropped): when the request body has been handed over whole.
     async fn roundtrip(
         &self,
         mut prepared: Prepared,
         ctx: &Ctx,
+        body_sent: Option<tokio::sync::oneshot::Receiver<()>>,
     ) -> Result<(hyper::Response<hyper::body::Incoming>, Live)> {
         let fut = async {
             let mut live = self.pool.checkout_hyper().await.map_err(connect_error)?;
@@ -393,7 +404,23 @@ impl HttpTransport {
                 }
             }
         };
-        self.with_head_timeout(ctx, fut).await
+        match (ctx.head_timeout, body_sent) {
+            (Some(t), Some(sent)) => {
+                let timer = async move {
+                    // Err: the body was dropped (sent or abandoned): the upload is over.
+                    let _ = sent.await;
+                    tokio::time::sleep(t).await;
+                };
+                match futures_util::future::select(std::pin::pin!(fut), std::pin::pin!(timer)).await
+                {
+                    futures_util::future::Either::Left((r, _)) => r,
+                    futures_util::future::Either::Right(((), _)) => {
+                        Err(head_timed_out(ctx, &self.target.display()))
+                    }
+                }
+            }
+            _ => self.with_head_timeout(ctx, fut).await,
+        }
     }
 
     fn send_error(&self, e: SendError, ctx: &Ctx) -> Error {
@@ -452,6 +479,21 @@ struct Prepared {
     uri: http::Uri,
     headers: HeaderMap,
     body: Option<OutgoingBody>,
+}
+
+/// `stream`, firing `sent` when it ends (a body that fails or is dropped early drops
+/// `sent` instead).
+fn signal_end(stream: ByteStream, sent: tokio::sync::oneshot::Sender<()>) -> ByteStream {
+    let mut sent = Some(sent);
+    Box::pin(futures_util::StreamExt::chain(
+        stream,
+        futures_util::stream::poll_fn(move |_| {
+            if let Some(s) = sent.take() {
+                let _ = s.send(());
+            }
+            std::task::Poll::Ready(None)
+        }),
+    ))
 }
 
 impl Prepared {
@@ -534,7 +576,7 @@ impl Transport for HttpTransport {
     fn upgrade(&self, request: WireRequest) -> BoxFuture<'_, Result<(WireResponse, Duplex)>> {
         Box::pin(async move {
             let (req, ctx) = self.build(request, true)?;
-            let (mut res, mut live) = self.roundtrip(req, &ctx).await?;
+            let (mut res, mut live) = self.roundtrip(req, &ctx, None).await?;
             if res.status() != StatusCode::SWITCHING_PROTOCOLS {
                 let (parts, incoming) = res.into_parts();
                 let body = ResponseBody::hyper(incoming, ctx.clone(), Some(live));
