@@ -172,6 +172,18 @@ impl Images {
         Ok(self.wrap(i))
     }
 
+    /// See [`crate::Images::pull_all_tags`].
+    pub fn pull_all_tags(
+        &self,
+        options: &ImagePull,
+        progress: impl FnMut(&Typed<CreateImageInfo>),
+    ) -> Result<Vec<Image>> {
+        let all = self
+            .rt
+            .block_on(self.inner.pull_all_tags(options, progress))?;
+        Ok(all.into_iter().map(|i| self.wrap(i)).collect())
+    }
+
     /// See [`crate::Images::push`]; iterate the progress items to the end.
     pub fn push(&self, options: &ImagePush) -> Result<Iter<ProgressDecoder>> {
         let stream = self.rt.block_on(self.inner.push(options))?;

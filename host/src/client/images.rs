@@ -104,17 +104,63 @@ impl Images {
     }
 
     /// docker-py's `images.pull`: pulls to the end, handing every progress item to
-    /// `progress`, then returns the pulled image.
+    /// `progress`, then returns the pulled image. One image: with `all_tags` set this
+    /// is an invalid argument (nothing is pulled); use [`Images::pull_all_tags`].
     pub async fn pull_image(
         &self,
         options: &ImagePull,
-        mut progress: impl FnMut(&Typed<CreateImageInfo>),
+        progress: impl FnMut(&Typed<CreateImageInfo>),
     ) -> Result<Image> {
+        if options.all_tags {
+            return Err(berth_core::Error::InvalidArgument(
+                "pull_image returns one image; pull every tag with pull_all_tags".into(),
+            )
+            .into());
+        }
+        self.pull_to_end_of(options, progress).await?;
+        self.get(&options.reference()).await
+    }
+
+    /// docker-py's `images.pull(all_tags=True)`: pulls every tag of `options.image`'s
+    /// repository (its tag, if any, is an error as for the pull itself), then returns
+    /// the repository's local images, each inspected (docker-py's `images.list(repo)`).
+    pub async fn pull_all_tags(
+        &self,
+        options: &ImagePull,
+        progress: impl FnMut(&Typed<CreateImageInfo>),
+    ) -> Result<Vec<Image>> {
+        let mut options = options.clone();
+        options.all_tags = true;
+        self.pull_to_end_of(&options, progress).await?;
+        let (repo, _) = parse_repository_tag(&options.image);
+        let ids = self
+            .list_ids(&ImageList {
+                name: Some(repo.to_owned()),
+                ..ImageList::default()
+            })
+            .await?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            match self.get(&id).await {
+                Ok(image) => out.push(image),
+                // Removed since the list: not pulled any more.
+                Err(e) if e.category() == crate::Category::ImageNotFound => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(out)
+    }
+
+    async fn pull_to_end_of(
+        &self,
+        options: &ImagePull,
+        mut progress: impl FnMut(&Typed<CreateImageInfo>),
+    ) -> Result<()> {
         let mut s = self.pull(options).await?;
         while let Some(item) = s.next().await {
             progress(&item?);
         }
-        self.get(&options.reference()).await
+        Ok(())
     }
 
     /// `POST /images/{name}/push`: pushes, yielding progress. Registry failures (no or
