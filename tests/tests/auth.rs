@@ -348,6 +348,29 @@ async fn a_missing_helper_only_fails_when_credentials_are_needed() {
     );
 }
 
+#[tokio::test]
+async fn a_login_replaces_stored_credentials_under_every_spelling_of_its_registry() {
+    // Stale credentials stored as `http://127.0.0.1:5001` (as Docker Hub's are stored as
+    // `https://index.docker.io/v1/` while a login says `docker.io`).
+    let spelled = format!("http://{AUTH_REGISTRY}");
+    let stale = encode_basic_auth(USER, "stale");
+    let config = DockerConfig::from_slice(
+        format!(r#"{{"auths": {{"{spelled}": {{"auth": "{stale}"}}}}}}"#).as_bytes(),
+    )
+    .expect("config");
+    let d = client(AuthStore::empty().with_config(config)).await;
+    let before = d.all_credentials().await.expect("all");
+    assert_eq!(
+        before.get(&spelled).and_then(|a| a.password.as_deref()),
+        Some("stale")
+    );
+    d.login(good(), false).await.expect("login");
+    let after = d.all_credentials().await.expect("all");
+    // What a build sends (X-Registry-Config): the login under both keys.
+    assert_eq!(after.get(&spelled), Some(&good()), "{after:?}");
+    assert_eq!(after.get(AUTH_REGISTRY), Some(&good()));
+}
+
 #[test]
 fn blocking_login_and_lookup() {
     let d = berth::blocking::Docker::from_env().expect("client");

@@ -328,6 +328,15 @@ impl Docker {
             }
         }
         for (registry, login) in &self.auth_read().logins {
+            // The login replaces what is stored for the same registry under any of its
+            // spellings (`https://index.docker.io/v1/` for a `docker.io` login, which is
+            // the key the daemon's builder reads for Docker Hub).
+            let host = resolve_index_name(registry);
+            for (key, auth) in all.iter_mut() {
+                if resolve_index_name(key) == host {
+                    auth.clone_from(&login.effective);
+                }
+            }
             all.insert(registry.clone(), login.effective.clone());
         }
         Ok(all)
