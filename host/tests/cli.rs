@@ -47,6 +47,41 @@ fn version_and_info_json_match_the_daemon() {
 }
 
 #[test]
+fn bad_times_are_errors_not_panics() {
+    for bad in [
+        "1.ééééé",
+        "1.5x",
+        "99999999999999h",
+        "9999999999999m",
+        "abc",
+        "1.",
+    ] {
+        let out = berth(&["events", "--since", bad, "--until", "0s"]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_ne!(out.status.code(), Some(101), "{bad}: panicked: {err}");
+        assert!(!out.status.success(), "{bad}");
+        assert!(
+            err.contains("neither a Unix time nor a duration"),
+            "{bad}: {err}"
+        );
+    }
+    // The good forms still work.
+    for good in [
+        "1700000000",
+        "1700000000.5",
+        "1700000000.123456789123",
+        "90s",
+    ] {
+        let out = berth(&["events", "--since", good, "--until", "0s", "--json"]);
+        assert!(
+            out.status.success(),
+            "{good}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[test]
 fn human_output_names_the_server() {
     let out = berth(&["info"]);
     assert!(out.status.success());

@@ -172,19 +172,26 @@ pub fn parse_time(s: &str) -> berth::Result<Timestamp> {
     {
         let n: u64 = s[..unit_idx].parse().map_err(|_| bad())?;
         let secs = match unit {
-            's' => n,
-            'm' => n * 60,
-            'h' => n * 3600,
-            _ => return Err(bad()),
-        };
-        let t = std::time::SystemTime::now() - std::time::Duration::from_secs(secs);
+            's' => Some(n),
+            'm' => n.checked_mul(60),
+            'h' => n.checked_mul(3600),
+            _ => None,
+        }
+        .ok_or_else(bad)?;
+        // Before the epoch (or beyond what the clock can subtract) is no time to ask for.
+        let t = std::time::SystemTime::now()
+            .checked_sub(std::time::Duration::from_secs(secs))
+            .filter(|t| *t >= std::time::UNIX_EPOCH)
+            .ok_or_else(bad)?;
         return berth::timestamp(t);
     }
     let (secs, nanos) = match s.split_once('.') {
-        Some((a, b)) => {
-            let frac = format!("{b:0<9}");
-            (a, frac[..9].parse::<u32>().map_err(|_| bad())?)
+        // Digits only: up to nine of them are nanoseconds, more are cut.
+        Some((a, b)) if !b.is_empty() && b.bytes().all(|c| c.is_ascii_digit()) => {
+            let frac = format!("{:0<9}", &b[..b.len().min(9)]);
+            (a, frac.parse::<u32>().map_err(|_| bad())?)
         }
+        Some(_) => return Err(bad()),
         None => (s, 0),
     };
     Ok(Timestamp::from_unix_nanos(
