@@ -707,6 +707,22 @@ async fn stats_one_shot_and_stream() {
         once.attrs["name"].as_str(),
         Some(format!("/{}", c.name().expect("name")).as_str())
     );
+    assert_eq!(once.id.as_deref(), Some(c.id()), "typed view");
+    let precpu_system = |s: &berth::models::ContainerStatsResponse| {
+        s.precpu_stats
+            .as_ref()
+            .and_then(|p| p.system_cpu_usage)
+            .unwrap_or(0)
+    };
+    // one-shot: a single sample, no previous one to compare with.
+    assert_eq!(precpu_system(&once), 0, "{:?}", once.attrs["precpu_stats"]);
+    // Not one-shot: the daemon takes two samples, the first as `precpu_stats`.
+    let twice = c.stats_once(false).await.expect("stats, two samples");
+    assert!(
+        precpu_system(&twice) > 0,
+        "{:?}",
+        twice.attrs["precpu_stats"]
+    );
     let mut stream = c.stats_stream().await.expect("stats stream");
     for i in 0..2 {
         let sample = stream

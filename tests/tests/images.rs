@@ -9,6 +9,7 @@
 
 use std::collections::BTreeSet;
 use std::io::Read;
+use std::time::Duration;
 
 use berth::api::images::{
     DeleteEntry, ImageImport, ImageList, ImagePrune, ImagePull, ImagePush, ImageRemove,
@@ -628,6 +629,56 @@ async fn push_remove_pull_round_trip_with_progress() {
 }
 
 #[tokio::test]
+async fn a_slow_upload_is_not_cut_by_the_response_timeout() {
+    let d = docker().await;
+    let mut names = Names::default();
+    let tag = names.add(format!("{}:slow", unique("slowload")));
+    d.images()
+        .get(IMAGE)
+        .await
+        .expect("base")
+        .tag(&tag, None)
+        .await
+        .expect("tag");
+    let tar = collect(d.images().save(&[&tag]).await.expect("save")).await;
+    d.images()
+        .remove(&ImageRemove {
+            name: tag.clone(),
+            ..ImageRemove::default()
+        })
+        .await
+        .expect("untag");
+    // A 1 s response timeout and an upload taking ~3 s: the daemon answers a load only
+    // once the tarball is in, so the timeout has to count from the end of the upload.
+    let quick = berth::DockerBuilder::from_env()
+        .expect("builder")
+        .response_timeout(Some(Duration::from_secs(1)))
+        .build()
+        .expect("client");
+    let chunks: Vec<bytes::Bytes> = tar
+        .chunks(tar.len().div_ceil(12))
+        .map(bytes::Bytes::copy_from_slice)
+        .collect();
+    let slow = futures_util::stream::iter(chunks).then(|c| async move {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        Ok::<_, std::io::Error>(c)
+    });
+    let started = std::time::Instant::now();
+    let loaded = quick
+        .images()
+        .load(Box::pin(slow))
+        .await
+        .expect("slow load");
+    assert!(
+        started.elapsed() >= Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(loaded, vec![tag.clone()]);
+    assert!(d.images().get(&tag).await.is_ok());
+}
+
+#[tokio::test]
 async fn pull_all_tags_fetches_every_tag() {
     let d = docker().await;
     let mut names = Names::default();
@@ -658,10 +709,33 @@ async fn pull_all_tags_fetches_every_tag() {
         all_tags: true,
         ..ImagePull::new(repo.clone())
     };
-    let mut stream = d.images().pull(&pull).await.expect("pull all tags");
-    while let Some(item) = stream.next().await {
-        item.expect("progress item");
-    }
+    // One image is not what an all-tags pull gives: refused before anything is pulled.
+    let e = d
+        .images()
+        .pull_image(&pull, |_| {})
+        .await
+        .expect_err("pull_image with all_tags");
+    assert_eq!(e.category(), Category::InvalidArgument, "{e}");
+    assert!(d.images().get(&a).await.is_err(), "nothing pulled");
+
+    let mut items = 0;
+    let pulled = d
+        .images()
+        .pull_all_tags(&pull, |_| items += 1)
+        .await
+        .expect("pull all tags");
+    assert!(items > 0, "progress handed over");
+    // Both tags name the one image: docker-py's images.list(repo).
+    assert_eq!(
+        pulled.len(),
+        1,
+        "{:?}",
+        pulled.iter().map(|i| i.tags()).collect::<Vec<_>>()
+    );
+    assert_eq!(pulled[0].id(), id);
+    let mut tags = pulled[0].tags();
+    tags.sort();
+    assert_eq!(tags, vec![a.clone(), b.clone()]);
     assert_eq!(d.images().get(&a).await.expect("tag a pulled").id(), id);
     assert_eq!(d.images().get(&b).await.expect("tag b pulled").id(), id);
 }

@@ -222,7 +222,7 @@ async fn run_failure_is_container_exit_with_stderr_and_still_removes() {
             assert_eq!(*exit_status, 3);
             assert_eq!(stderr, "broken\n");
             assert_eq!(image, "busybox:berth-test");
-            assert_eq!(command[0], "sh");
+            assert_eq!(command, &["sh", "-c", "echo broken >&2; exit 3"]);
         }
         other => panic!("unexpected {other:?}"),
     }
