@@ -226,8 +226,17 @@ async fn streams_have_no_idle_timeout() {
         .idle_read_timeout(Some(Duration::from_millis(200)))
         .build()
         .expect("client");
-    let mut events = d.events(&Events::default()).await.expect("events");
-    // Nothing happens on this filter-less stream for a while: it must stay open.
+    // A label nothing carries: other tests' events (they run in parallel on the same
+    // daemon) do not arrive, so the stream stays silent.
+    let quiet = Events {
+        filters: berth::core::request::Filters::new().with(
+            "label",
+            format!("berth.test.case={}", berth_tests::unique("silent")),
+        ),
+        ..Events::default()
+    };
+    let mut events = d.events(&quiet).await.expect("events");
+    // Nothing happens on this stream for a while: it must stay open.
     let r = tokio::time::timeout(Duration::from_millis(800), events.next_item()).await;
     assert!(r.is_err(), "stream ended or failed early: {r:?}");
 }
