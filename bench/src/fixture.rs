@@ -190,43 +190,22 @@ async fn run_container_with(
 }
 
 /// Runs `cmd` in a new labelled container to completion (at most `limit`); returns
-/// its id. The container is left stopped (for export).
+/// its id. The container is left stopped (for export, for its logs). With `json_log`
+/// its output is kept in a `json-file` log, whatever the daemon's default driver.
 pub async fn run_to_exit(
     docker: &berth::Docker,
     cleanup: &Cleanup,
     name: &str,
     cmd: &[&str],
     limit: Duration,
+    json_log: bool,
 ) -> Result<String> {
-    let id = run_container(docker, cleanup, name, cmd).await?;
-    wait_for_exit(docker, name, cmd, &id, limit).await
-}
-
-/// [`run_to_exit`], the output kept in a `json-file` log (whatever the daemon's
-/// default driver), for the logs part.
-pub async fn run_to_exit_logged(
-    docker: &berth::Docker,
-    cleanup: &Cleanup,
-    name: &str,
-    cmd: &[&str],
-    limit: Duration,
-) -> Result<String> {
-    let log = HostConfigLogConfig {
+    let log = json_log.then(|| HostConfigLogConfig {
         typ: Some("json-file".into()),
         config: None,
-    };
-    let id = run_container_with(docker, cleanup, name, cmd, Some(log)).await?;
-    wait_for_exit(docker, name, cmd, &id, limit).await
-}
-
-async fn wait_for_exit(
-    docker: &berth::Docker,
-    name: &str,
-    cmd: &[&str],
-    id: &str,
-    limit: Duration,
-) -> Result<String> {
-    let c = docker.containers().get(id).await?;
+    });
+    let id = run_container_with(docker, cleanup, name, cmd, log).await?;
+    let c = docker.containers().get(&id).await?;
     let exit = c
         .wait(None, Some(limit))
         .await
@@ -234,5 +213,5 @@ async fn wait_for_exit(
     if exit.status_code != 0 {
         return Err(format!("{name} ({cmd:?}) exited with {}", exit.status_code).into());
     }
-    Ok(id.to_string())
+    Ok(id)
 }

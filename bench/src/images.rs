@@ -153,6 +153,7 @@ impl ImagesBench<'_> {
                 &name,
                 &["sh", "-c", &script],
                 Duration::from_secs(1800),
+                false,
             )
             .await?;
             let c = self.berth.containers().get(&id).await?;

@@ -845,20 +845,7 @@ fn run(args: Args) -> Result<()> {
             "yes \"$(head -c 4095 /dev/zero | tr '\\0' a)\" | head -c {}",
             args.logs_bytes
         );
-        let start = Instant::now();
-        let id = bench.ct.block_on(fixture::run_to_exit_logged(
-            &bench.berth_ct,
-            &cleanup,
-            &name,
-            &["sh", "-c", &script],
-            Duration::from_secs(1800),
-        ))?;
-        println!();
-        println!(
-            "container: {name} ({}) ran `{script}` (json-file log) and exited in {:.1} s",
-            &id[..12.min(id.len())],
-            secs_since(start)
-        );
+        let id = stopped_container(&bench, &cleanup, &name, &script, true)?;
         StreamBench {
             socket: &socket,
             api: &daemon.api,
@@ -875,20 +862,7 @@ fn run(args: Args) -> Result<()> {
     if part(Part::Export) {
         let name = format!("berth-bench-{pid}-export");
         let script = format!("head -c {} /dev/zero > /big", args.export_bytes);
-        let start = Instant::now();
-        let id = bench.ct.block_on(fixture::run_to_exit(
-            &bench.berth_ct,
-            &cleanup,
-            &name,
-            &["sh", "-c", &script],
-            Duration::from_secs(1800),
-        ))?;
-        println!();
-        println!(
-            "container: {name} ({}) ran `{script}` and exited in {:.1} s",
-            &id[..12.min(id.len())],
-            secs_since(start)
-        );
+        let id = stopped_container(&bench, &cleanup, &name, &script, false)?;
         ExportBench {
             socket: &socket,
             api: &daemon.api,
@@ -927,6 +901,34 @@ fn run(args: Args) -> Result<()> {
     println!("cleanup: removed the benchmark's containers and images (label berth.test=1)");
     report.print();
     Ok(())
+}
+
+/// A container that ran `sh -c script` to its end (see [`fixture::run_to_exit`]),
+/// announced with its run time; returns its id.
+fn stopped_container(
+    bench: &Bench,
+    cleanup: &Cleanup,
+    name: &str,
+    script: &str,
+    json_log: bool,
+) -> Result<String> {
+    let start = Instant::now();
+    let id = bench.ct.block_on(fixture::run_to_exit(
+        &bench.berth_ct,
+        cleanup,
+        name,
+        &["sh", "-c", script],
+        Duration::from_secs(1800),
+        json_log,
+    ))?;
+    println!();
+    println!(
+        "container: {name} ({}) ran `{script}`{} and exited in {:.1} s",
+        &id[..12.min(id.len())],
+        if json_log { " (json-file log)" } else { "" },
+        secs_since(start)
+    );
+    Ok(id)
 }
 
 /// The latency part: every (op, client) pair, interleaved rounds, table and verdicts.

@@ -209,16 +209,7 @@ impl StreamBench<'_> {
                 self.rt
                     .block_on(async {
                         let start = Instant::now();
-                        let mut logs = self.berth.logs(&opts).await?;
-                        let mut n = 0u64;
-                        while let Some(frame) = logs.next_item().await {
-                            n += frame?.data.len() as u64;
-                        }
-                        Ok::<_, berth::Error>(Run {
-                            secs: secs_since(start),
-                            bytes: n,
-                            cpu: None,
-                        })
+                        berth_frames(start, self.berth.logs(&opts).await?).await
                     })
                     .map_err(|e| tag(&e).into())
             }
@@ -293,16 +284,8 @@ impl StreamBench<'_> {
                 self.rt
                     .block_on(async {
                         let start = Instant::now();
-                        let mut s = self.berth.exec_session(&opts).await?;
-                        let mut n = 0u64;
-                        while let Some(frame) = s.session.next_frame().await {
-                            n += frame?.data.len() as u64;
-                        }
-                        Ok::<_, berth::Error>(Run {
-                            secs: secs_since(start),
-                            bytes: n,
-                            cpu: None,
-                        })
+                        let s = self.berth.exec_session(&opts).await?;
+                        berth_frames(start, s.session.split().1).await
                     })
                     .map_err(|e| tag(&e).into())
             }
@@ -543,6 +526,22 @@ impl StreamBench<'_> {
         }
         Ok(())
     }
+}
+
+/// Reads berth's demultiplexed frames to the end: the run since `start`, payload bytes.
+async fn berth_frames(
+    start: Instant,
+    mut frames: impl futures_util::Stream<Item = berth::Result<berth::core::stream::Frame>> + Unpin,
+) -> berth::Result<Run> {
+    let mut n = 0u64;
+    while let Some(frame) = frames.next().await {
+        n += frame?.data.len() as u64;
+    }
+    Ok(Run {
+        secs: secs_since(start),
+        bytes: n,
+        cpu: None,
+    })
 }
 
 fn curl_version() -> Option<String> {
