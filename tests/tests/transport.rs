@@ -220,6 +220,32 @@ async fn stalled_body_hits_the_idle_read_timeout() {
 }
 
 #[tokio::test]
+async fn an_upload_the_daemon_stops_reading_times_out() {
+    // Accepts, reads nothing: once the socket buffers are full the upload stalls.
+    let fake = FakeDaemon::start(Behaviour::Silent).await;
+    let d = berth::Docker::builder(&fake.url())
+        .api_version(berth::ApiVersion::new(1, 41))
+        .response_timeout(Some(Duration::from_millis(500)))
+        .build()
+        .expect("client");
+    let chunk = bytes::Bytes::from(vec![0u8; 1 << 20]);
+    let body =
+        futures_util::stream::iter((0..64).map(move |_| Ok::<_, std::io::Error>(chunk.clone())));
+    let start = Instant::now();
+    let e = d
+        .images()
+        .load(Box::pin(body))
+        .await
+        .expect_err("a stalled upload");
+    assert!(e.is_timeout(), "{e:?}");
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        start.elapsed()
+    );
+}
+
+#[tokio::test]
 async fn streams_have_no_idle_timeout() {
     let _ = docker().await;
     let d = berth::Docker::builder(&format!("unix://{REAL}"))

@@ -308,13 +308,16 @@ impl HttpTransport {
     /// of the upload, not from its start: a daemon answers an image load only once the
     /// whole tarball is in, however long sending it takes.
     async fn send_streamed(&self, mut request: WireRequest) -> Result<WireResponse> {
-        let (sent, body_sent) = tokio::sync::oneshot::channel();
+        let (progress, watch) = tokio::sync::watch::channel(Upload::Unsent);
         if let OutgoingBody::Stream { stream, .. } = &mut request.body {
             let upload = std::mem::replace(stream, Box::pin(futures_util::stream::empty()));
-            *stream = signal_end(upload, sent);
+            *stream = Box::pin(Watched {
+                inner: upload,
+                progress,
+            });
         }
         let (req, ctx) = self.build(request, false)?;
-        let (res, live) = self.roundtrip(req, &ctx, Some(body_sent)).await?;
+        let (res, live) = self.roundtrip(req, &ctx, Some(watch)).await?;
         let (parts, incoming) = res.into_parts();
         Ok(WireResponse {
             status: parts.status,
@@ -382,13 +385,14 @@ impl HttpTransport {
     /// daemon closed meanwhile is retried once on a fresh connection when the body can
     /// be replayed.
     ///
-    /// With `body_sent`, the head timeout starts once it fires (or its sender is
-    /// dropped): when the request body has been handed over whole.
+    /// With `upload` (a streamed body's progress), the head timeout runs only while
+    /// hyper holds a chunk the daemon has not taken, and from the end of the body: a
+    /// slow source or a long upload is not cut, a daemon that stops reading is.
     async fn roundtrip(
         &self,
         mut prepared: Prepared,
         ctx: &Ctx,
-        body_sent: Option<tokio::sync::oneshot::Receiver<()>>,
+        upload: Option<tokio::sync::watch::Receiver<Upload>>,
     ) -> Result<(hyper::Response<hyper::body::Incoming>, Live)> {
         let fut = async {
             let mut live = self.pool.checkout_hyper().await.map_err(connect_error)?;
@@ -404,13 +408,9 @@ impl HttpTransport {
                 }
             }
         };
-        match (ctx.head_timeout, body_sent) {
-            (Some(t), Some(sent)) => {
-                let timer = async move {
-                    // Err: the body was dropped (sent or abandoned): the upload is over.
-                    let _ = sent.await;
-                    tokio::time::sleep(t).await;
-                };
+        match (ctx.head_timeout, upload) {
+            (Some(t), Some(upload)) => {
+                let timer = upload_timer(upload, t);
                 match futures_util::future::select(std::pin::pin!(fut), std::pin::pin!(timer)).await
                 {
                     futures_util::future::Either::Left((r, _)) => r,
@@ -481,19 +481,77 @@ struct Prepared {
     body: Option<OutgoingBody>,
 }
 
-/// `stream`, firing `sent` when it ends (a body that fails or is dropped early drops
-/// `sent` instead).
-fn signal_end(stream: ByteStream, sent: tokio::sync::oneshot::Sender<()>) -> ByteStream {
-    let mut sent = Some(sent);
-    Box::pin(futures_util::StreamExt::chain(
-        stream,
-        futures_util::stream::poll_fn(move |_| {
-            if let Some(s) = sent.take() {
-                let _ = s.send(());
+/// Where a streamed upload is, as its [`Watched`] body last saw it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Upload {
+    /// hyper has not asked for a chunk yet.
+    Unsent,
+    /// hyper asked and the source had nothing yet: the source is the slow side.
+    Waiting,
+    /// hyper took chunk number `n` and has not asked for the next: the daemon has it.
+    Sending(u64),
+    /// The body ended (or was dropped: failed, or abandoned by hyper).
+    Done,
+}
+
+/// An upload body reporting its progress (see [`upload_timer`]).
+struct Watched {
+    inner: ByteStream,
+    progress: tokio::sync::watch::Sender<Upload>,
+}
+
+impl futures_util::Stream for Watched {
+    type Item = std::io::Result<Bytes>;
+
+    fn poll_next(
+        mut self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        let next = self.inner.as_mut().poll_next(cx);
+        let state = match &next {
+            std::task::Poll::Pending => Upload::Waiting,
+            std::task::Poll::Ready(Some(_)) => match *self.progress.borrow() {
+                Upload::Sending(n) => Upload::Sending(n + 1),
+                _ => Upload::Sending(0),
+            },
+            std::task::Poll::Ready(None) => Upload::Done,
+        };
+        self.progress.send_replace(state);
+        next
+    }
+}
+
+impl Drop for Watched {
+    fn drop(&mut self) {
+        self.progress.send_replace(Upload::Done);
+    }
+}
+
+/// Ends when a streamed request has waited `t` on the daemon: `t` with one chunk
+/// untaken, or `t` after the body ended with no response head (the head timeout of an
+/// upload). Time the source itself takes does not count.
+async fn upload_timer(mut upload: tokio::sync::watch::Receiver<Upload>, t: Duration) {
+    loop {
+        let state = *upload.borrow_and_update();
+        match state {
+            Upload::Done => break,
+            Upload::Waiting => {
+                if upload.changed().await.is_err() {
+                    break;
+                }
             }
-            std::task::Poll::Ready(None)
-        }),
-    ))
+            // The head not written yet, or a chunk not taken: waiting on the daemon.
+            Upload::Unsent | Upload::Sending(_) => {
+                match tokio::time::timeout(t, upload.changed()).await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(_)) => break,
+                    // Nothing taken for `t`: the daemon stopped reading.
+                    Err(_) => return,
+                }
+            }
+        }
+    }
+    tokio::time::sleep(t).await;
 }
 
 impl Prepared {
