@@ -218,16 +218,7 @@ impl StreamBench<'_> {
                 .block_on(async {
                     let start = Instant::now();
                     let opts = LogsOptionsBuilder::new().stdout(true).stderr(true).build();
-                    let mut logs = self.bollard.logs(self.container, Some(opts));
-                    let mut n = 0u64;
-                    while let Some(item) = logs.next().await {
-                        n += item?.as_ref().len() as u64;
-                    }
-                    Ok::<_, bollard::errors::Error>(Run {
-                        secs: secs_since(start),
-                        bytes: n,
-                        cpu: None,
-                    })
+                    bollard_frames(start, self.bollard.logs(self.container, Some(opts))).await
                 })
                 .map_err(|e| tag(&e).into()),
         }
@@ -305,19 +296,16 @@ impl StreamBench<'_> {
                             },
                         )
                         .await?;
-                    let mut n = 0u64;
-                    if let StartExecResults::Attached { mut output, .. } =
-                        self.bollard.start_exec(&exec.id, None).await?
-                    {
-                        while let Some(item) = output.next().await {
-                            n += item?.as_ref().len() as u64;
+                    match self.bollard.start_exec(&exec.id, None).await? {
+                        StartExecResults::Attached { output, .. } => {
+                            bollard_frames(start, output).await
                         }
+                        StartExecResults::Detached => Ok(Run {
+                            secs: secs_since(start),
+                            bytes: 0,
+                            cpu: None,
+                        }),
                     }
-                    Ok::<_, bollard::errors::Error>(Run {
-                        secs: secs_since(start),
-                        bytes: n,
-                        cpu: None,
-                    })
                 })
                 .map_err(|e| tag(&e).into()),
         }
@@ -536,6 +524,25 @@ async fn berth_frames(
     let mut n = 0u64;
     while let Some(frame) = frames.next().await {
         n += frame?.data.len() as u64;
+    }
+    Ok(Run {
+        secs: secs_since(start),
+        bytes: n,
+        cpu: None,
+    })
+}
+
+/// Reads bollard's demultiplexed output to the end: the run since `start`, payload
+/// bytes.
+async fn bollard_frames(
+    start: Instant,
+    mut frames: impl futures_util::Stream<
+        Item = std::result::Result<bollard::container::LogOutput, bollard::errors::Error>,
+    > + Unpin,
+) -> std::result::Result<Run, bollard::errors::Error> {
+    let mut n = 0u64;
+    while let Some(item) = frames.next().await {
+        n += item?.as_ref().len() as u64;
     }
     Ok(Run {
         secs: secs_since(start),

@@ -116,10 +116,27 @@ async fn login_succeeds_and_fails_typed() {
         d.credentials_for(AUTH_REGISTRY).await.expect("lookup"),
         Some(good())
     );
-    // Same credentials again without reauth: the earlier answer, no daemon call.
+    // Same credentials again without reauth: the earlier answer, no daemon call — so
+    // it works even from a client whose daemon is gone, given the same store.
     assert_eq!(
         d.login(good(), false).await.expect("cached").attrs,
         ok.attrs
+    );
+    let gone = berth::Docker::builder("unix:///nonexistent/berth-test.sock")
+        .api_version(berth::ApiVersion::new(1, 41))
+        .build()
+        .expect("client");
+    gone.set_auth_store(d.auth_store());
+    assert_eq!(
+        gone.login(good(), false)
+            .await
+            .expect("cached, no daemon")
+            .attrs,
+        ok.attrs
+    );
+    assert!(
+        gone.login(good(), true).await.is_err(),
+        "reauth asks the (missing) daemon"
     );
 
     let bad = client(AuthStore::empty()).await;
