@@ -378,15 +378,29 @@ async fn kill_by_name_and_number_then_conflict_when_stopped() {
     // Each signal leaves its own exit code: TERM trapped to 42, USR1 (10) to 43, the
     // default (KILL) 137.
     let body = |cmd: &str| case.body(&["sh", "-c", cmd]);
-    let trapping = "trap 'exit 42' TERM; trap 'exit 43' USR1; while true; do sleep 0.1; done";
+    let trapping =
+        "trap 'exit 42' TERM; trap 'exit 43' USR1; echo ready; while true; do sleep 0.1; done";
     let mut all = Vec::new();
     for _ in 0..3 {
         let c = case.create_body(None, body(trapping)).await;
         c.start().await.expect("start");
         all.push(c);
     }
-    // The traps are set once the shell runs its loop.
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // The traps are set once the shell says so (a signal before that would be ignored:
+    // PID 1 has no default actions).
+    for c in &all {
+        let mut ready = false;
+        for _ in 0..200 {
+            let logs = c.logs(|_| {}).await.expect("logs");
+            let out = berth::Output::collect(logs).await.expect("read logs");
+            if out.stdout == b"ready\n" {
+                ready = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(ready, "the shell set its traps");
+    }
     all[0]
         .kill(Some(Signal::from("SIGTERM")))
         .await
