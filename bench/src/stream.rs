@@ -131,7 +131,7 @@ impl StreamBench<'_> {
         )
     }
 
-    /// One exec read by `reader`; the CPU of in-process readers is the process's.
+    /// One run read by `reader`; the CPU of in-process readers is the process's.
     fn run_one(&self, reader: Reader, bytes: u64) -> Result<Run> {
         let before = cpu_secs();
         let mut run = self.read_once(reader, bytes)?;

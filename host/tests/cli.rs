@@ -221,9 +221,15 @@ fn ok(out: &std::process::Output, what: &str) -> String {
 
 /// A running `sleep` container made with the docker CLI, labelled, with its guard.
 fn sleeper(prefix: &str) -> (String, Gone) {
+    detached(prefix, &["sleep", "300"])
+}
+
+/// A container running `cmd`, started detached with the docker CLI, labelled, with its
+/// guard.
+fn detached(prefix: &str, cmd: &[&str]) -> (String, Gone) {
     let name = unique(prefix);
     let guard = Gone::one(&name);
-    docker_cli(&[
+    let mut args = vec![
         "run",
         "-d",
         "--label",
@@ -231,9 +237,9 @@ fn sleeper(prefix: &str) -> (String, Gone) {
         "--name",
         &name,
         IMAGE,
-        "sleep",
-        "300",
-    ]);
+    ];
+    args.extend_from_slice(cmd);
+    docker_cli(&args);
     (name, guard)
 }
 
@@ -547,22 +553,10 @@ fn logs_keep_stdout_and_stderr_apart() {
 
 #[test]
 fn logs_follow_prints_new_lines_of_a_running_container() {
-    let name = unique("logs-f");
-    let _g = Gone::one(&name);
-    docker_cli(&[
-        "run",
-        "-d",
-        "--label",
-        "berth.test=1",
-        "--network",
-        "none",
-        "--name",
-        &name,
-        IMAGE,
-        "sh",
-        "-c",
-        "echo first; sleep 2; echo second; sleep 1",
-    ]);
+    let (name, _g) = detached(
+        "logs-f",
+        &["sh", "-c", "echo first; sleep 2; echo second; sleep 1"],
+    );
     // Started while only `first` is logged; `second` comes while following, and the
     // command ends when the container does.
     let started = std::time::Instant::now();

@@ -208,18 +208,28 @@ impl HttpTransport {
         }
     }
 
-    /// Runs `fut` under the call's response-head timeout.
+    /// Runs `fut` under the call's response-head timeout; with `upload` (a streamed
+    /// body's progress) the timeout counts only time spent waiting on the daemon (see
+    /// [`head_timer`]).
     async fn with_head_timeout<T>(
         &self,
         ctx: &Ctx,
+        upload: Option<tokio::sync::watch::Receiver<Upload>>,
         fut: impl Future<Output = Result<T>>,
     ) -> Result<T> {
-        match ctx.head_timeout {
-            Some(t) => match tokio::time::timeout(t, fut).await {
-                Ok(r) => r,
-                Err(_) => Err(head_timed_out(ctx, &self.target.display())),
-            },
-            None => fut.await,
+        let Some(t) = ctx.head_timeout else {
+            return fut.await;
+        };
+        match futures_util::future::select(
+            std::pin::pin!(fut),
+            std::pin::pin!(head_timer(upload, t)),
+        )
+        .await
+        {
+            futures_util::future::Either::Left((r, _)) => r,
+            futures_util::future::Either::Right(((), _)) => {
+                Err(head_timed_out(ctx, &self.target.display()))
+            }
         }
     }
 
@@ -387,7 +397,8 @@ impl HttpTransport {
     ///
     /// With `upload` (a streamed body's progress), the head timeout runs only while
     /// hyper holds a chunk the daemon has not taken, and from the end of the body: a
-    /// slow source or a long upload is not cut, a daemon that stops reading is.
+    /// slow source or a long upload is not cut, a daemon that stops reading is
+    /// ([`head_timer`]).
     async fn roundtrip(
         &self,
         mut prepared: Prepared,
@@ -408,19 +419,7 @@ impl HttpTransport {
                 }
             }
         };
-        match (ctx.head_timeout, upload) {
-            (Some(t), Some(upload)) => {
-                let timer = upload_timer(upload, t);
-                match futures_util::future::select(std::pin::pin!(fut), std::pin::pin!(timer)).await
-                {
-                    futures_util::future::Either::Left((r, _)) => r,
-                    futures_util::future::Either::Right(((), _)) => {
-                        Err(head_timed_out(ctx, &self.target.display()))
-                    }
-                }
-            }
-            _ => self.with_head_timeout(ctx, fut).await,
-        }
+        self.with_head_timeout(ctx, upload, fut).await
     }
 
     fn send_error(&self, e: SendError, ctx: &Ctx) -> Error {
@@ -488,13 +487,15 @@ enum Upload {
     Unsent,
     /// hyper asked and the source had nothing yet: the source is the slow side.
     Waiting,
-    /// hyper took chunk number `n` and has not asked for the next: the daemon has it.
-    Sending(u64),
+    /// hyper took a chunk and has not asked for the next: the daemon has it. (Each
+    /// chunk is a new send, which the timer sees as progress even though the value is
+    /// the same.)
+    Sending,
     /// The body ended (or was dropped: failed, or abandoned by hyper).
     Done,
 }
 
-/// An upload body reporting its progress (see [`upload_timer`]).
+/// An upload body reporting its progress (see [`head_timer`]).
 struct Watched {
     inner: ByteStream,
     progress: tokio::sync::watch::Sender<Upload>,
@@ -510,10 +511,7 @@ impl futures_util::Stream for Watched {
         let next = self.inner.as_mut().poll_next(cx);
         let state = match &next {
             std::task::Poll::Pending => Upload::Waiting,
-            std::task::Poll::Ready(Some(_)) => match *self.progress.borrow() {
-                Upload::Sending(n) => Upload::Sending(n + 1),
-                _ => Upload::Sending(0),
-            },
+            std::task::Poll::Ready(Some(_)) => Upload::Sending,
             std::task::Poll::Ready(None) => Upload::Done,
         };
         self.progress.send_replace(state);
@@ -527,26 +525,29 @@ impl Drop for Watched {
     }
 }
 
-/// Ends when a streamed request has waited `t` on the daemon: `t` with one chunk
-/// untaken, or `t` after the body ended with no response head (the head timeout of an
-/// upload). Time the source itself takes does not count.
-async fn upload_timer(mut upload: tokio::sync::watch::Receiver<Upload>, t: Duration) {
-    loop {
-        let state = *upload.borrow_and_update();
-        match state {
-            Upload::Done => break,
-            Upload::Waiting => {
-                if upload.changed().await.is_err() {
-                    break;
+/// Ends when a request has waited `t` for its response head. Without `upload` that
+/// is `t` from now. With it (a streamed body's progress), only waiting on the daemon
+/// counts: `t` with the head unwritten or one chunk untaken, or `t` after the body
+/// ended; time the source itself takes does not.
+async fn head_timer(upload: Option<tokio::sync::watch::Receiver<Upload>>, t: Duration) {
+    if let Some(mut upload) = upload {
+        loop {
+            let state = *upload.borrow_and_update();
+            match state {
+                Upload::Done => break,
+                Upload::Waiting => {
+                    if upload.changed().await.is_err() {
+                        break;
+                    }
                 }
-            }
-            // The head not written yet, or a chunk not taken: waiting on the daemon.
-            Upload::Unsent | Upload::Sending(_) => {
-                match tokio::time::timeout(t, upload.changed()).await {
-                    Ok(Ok(())) => {}
-                    Ok(Err(_)) => break,
-                    // Nothing taken for `t`: the daemon stopped reading.
-                    Err(_) => return,
+                // The head not written yet, or a chunk not taken: waiting on the daemon.
+                Upload::Unsent | Upload::Sending => {
+                    match tokio::time::timeout(t, upload.changed()).await {
+                        Ok(Ok(())) => {}
+                        Ok(Err(_)) => break,
+                        // Nothing taken for `t`: the daemon stopped reading.
+                        Err(_) => return,
+                    }
                 }
             }
         }
