@@ -3,6 +3,7 @@
 //!
 //! Scripted answers are built from wire bytes captured from the real daemon
 //! (`core/testdata/*.http`); in `Proxy` mode every byte goes to and from the real daemon.
+//! [`RecordingProxy`] forwards likewise and keeps what the client sent.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -118,6 +119,92 @@ impl FakeDaemon {
 }
 
 impl Drop for FakeDaemon {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// The bytes one client connection sent.
+type Recorded = Arc<Mutex<Vec<u8>>>;
+
+/// A proxy to the real daemon that keeps every byte its clients sent, connection by
+/// connection: for what only the wire shows (a header, how an upload is encoded) while
+/// the real daemon still answers.
+#[derive(Debug)]
+pub struct RecordingProxy {
+    path: PathBuf,
+    sent: Arc<Mutex<Vec<Recorded>>>,
+    task: tokio::task::JoinHandle<()>,
+    _dir: TempDir,
+}
+
+impl RecordingProxy {
+    /// Starts a proxy to the daemon socket `real` on a fresh socket path.
+    pub async fn start(real: PathBuf) -> RecordingProxy {
+        let dir = TempDir::new("recording-proxy");
+        let path = dir.0.join("docker.sock");
+        let listener = UnixListener::bind(&path).expect("bind proxy socket");
+        let sent = Arc::new(Mutex::new(Vec::new()));
+        let conns = sent.clone();
+        let task = tokio::spawn(async move {
+            while let Ok((conn, _)) = listener.accept().await {
+                let Ok(upstream) = UnixStream::connect(&real).await else {
+                    return;
+                };
+                let record = Recorded::default();
+                if let Ok(mut c) = conns.lock() {
+                    c.push(record.clone());
+                }
+                let (mut client_rx, mut client_tx) = conn.into_split();
+                let (mut up_rx, mut up_tx) = upstream.into_split();
+                tokio::spawn(async move {
+                    let _ = tokio::io::copy(&mut up_rx, &mut client_tx).await;
+                });
+                tokio::spawn(async move {
+                    let mut buf = [0u8; 16 * 1024];
+                    loop {
+                        let n = match client_rx.read(&mut buf).await {
+                            Ok(0) | Err(_) => break,
+                            Ok(n) => n,
+                        };
+                        if let Ok(mut r) = record.lock() {
+                            r.extend_from_slice(&buf[..n]);
+                        }
+                        if up_tx.write_all(&buf[..n]).await.is_err() {
+                            break;
+                        }
+                    }
+                    let _ = up_tx.shutdown().await;
+                });
+            }
+        });
+        RecordingProxy {
+            path,
+            sent,
+            task,
+            _dir: dir,
+        }
+    }
+
+    /// `unix://<socket>` for `Docker::connect`.
+    pub fn url(&self) -> String {
+        format!("unix://{}", self.path.display())
+    }
+
+    /// What the clients sent so far, one buffer per connection, in accept order.
+    pub fn sent(&self) -> Vec<Vec<u8>> {
+        self.sent
+            .lock()
+            .map(|c| {
+                c.iter()
+                    .map(|r| r.lock().map(|b| b.clone()).unwrap_or_default())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for RecordingProxy {
     fn drop(&mut self) {
         self.task.abort();
     }

@@ -53,4 +53,5 @@ pub fn docker_cli(args: &[&str]) -> String {
 }
 
 pub mod fake;
+pub mod http;
 pub mod wasm;

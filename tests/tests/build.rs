@@ -1,11 +1,15 @@
 //! Build against the real daemon (classic builder): directory contexts with
 //! `.dockerignore`, Dockerfiles outside the context or given as text, custom tar
-//! contexts (plain and gzip), build args, target stages, failures with their log,
-//! local tag validation, cache control, quiet mode and a large context in constant
-//! memory.
+//! contexts (plain and gzip, checked on the wire), remote contexts, build args,
+//! target stages, failures with their log, local tag validation, cache control
+//! (nocache, cache_from, pull), rm/forcerm, what a RUN step is given (network mode,
+//! extra hosts, shm size, container limits), squash, quiet mode and a large context
+//! in constant memory.
 //!
 //! Every image is labelled `berth.test=1` and removed by an [`Images`] guard
 //! (`docker rmi -f`) when the test ends, pass or fail; context directories likewise.
+//! Builds that leave intermediate containers carry a `berth.test.case` label and a
+//! [`Case`] guard removes them.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -13,6 +17,8 @@ use std::process::Command;
 
 use berth::transport::{bytes_stream, reader_stream};
 use berth::{BuildContext, BuildOptions, Category};
+use berth_tests::fake::{RecordingProxy, split_capture};
+use berth_tests::http::{HttpServer, Route};
 use berth_tests::{TEST_LABEL, docker, docker_cli, unique};
 
 /// Removes the images (ids or tags) it collected.
@@ -212,11 +218,24 @@ async fn dockerfile_outside_the_context_and_absolute_inside() {
         "neither the injected Dockerfile nor .dockerignore is copied"
     );
 
-    // An absolute path inside the context becomes context-relative.
+    // An absolute path inside the context becomes context-relative. A root
+    // Dockerfile is there too: the label tells which one the daemon read.
     ctx.file(
+        "Dockerfile",
+        "FROM busybox:berth-test\nLABEL berth.dockerfile=root\nRUN echo root > /which\n",
+    )
+    .file(
         "sub/Dockerfile.inner",
-        "FROM busybox:berth-test\nRUN echo inner > /which\n",
+        "FROM busybox:berth-test\nLABEL berth.dockerfile=inner\nRUN echo inner > /which\n",
     );
+    let read_from = |image: &str| {
+        docker_cli(&[
+            "inspect",
+            "-f",
+            "{{index .Config.Labels \"berth.dockerfile\"}}",
+            image,
+        ])
+    };
     let inner = ctx.path().join("sub/Dockerfile.inner");
     let built = docker
         .build_to_end(
@@ -227,7 +246,8 @@ async fn dockerfile_outside_the_context_and_absolute_inside() {
         .expect("build inner");
     images.add(&built.image_id);
     assert_eq!(run_in(&built.image_id, "cat /which"), "inner");
-    // ./ prefixes work too.
+    assert_eq!(read_from(&built.image_id), "inner");
+    // ./ prefixes and .. segments work too.
     let built = docker
         .build_to_end(
             ctx.path(),
@@ -236,6 +256,15 @@ async fn dockerfile_outside_the_context_and_absolute_inside() {
         .await
         .expect("build ./");
     images.add(&built.image_id);
+    assert_eq!(read_from(&built.image_id), "inner");
+    assert_eq!(run_in(&built.image_id, "cat /which"), "inner");
+    // No dockerfile option: the root one.
+    let built = docker
+        .build_to_end(ctx.path(), &options())
+        .await
+        .expect("build root");
+    images.add(&built.image_id);
+    assert_eq!(read_from(&built.image_id), "root");
 }
 
 #[tokio::test]
@@ -254,9 +283,50 @@ async fn dockerfile_from_a_string() {
     assert_eq!(run_in(&built.image_id, "cat /t"), "text");
 }
 
+/// Runs one build through a [`RecordingProxy`] to the real daemon: the result and the
+/// `POST /build` request as it went on the wire (head, de-chunked body).
+async fn build_on_the_wire(
+    context: BuildContext,
+    o: &BuildOptions,
+) -> (berth::BuildResult, String, Vec<u8>) {
+    let proxy = RecordingProxy::start(PathBuf::from("/var/run/docker.sock")).await;
+    let client = berth::Docker::connect(&proxy.url()).expect("client");
+    let built = client
+        .build_context(context, o)
+        .await
+        .expect("start")
+        .wait()
+        .await
+        .expect("build");
+    let sent = proxy.sent();
+    let (head, body) = sent
+        .iter()
+        .find_map(|conn| {
+            let at = (0..conn.len()).find(|&i| {
+                conn[i..].starts_with(b"POST /")
+                    && conn[i..]
+                        .split(|b| *b == b'\n')
+                        .next()
+                        .is_some_and(|line| line.windows(7).any(|w| w == b"/build?"))
+            })?;
+            Some(split_capture(&conn[at..]))
+        })
+        .expect("a POST /build went through the proxy");
+    (built, head, body)
+}
+
+/// The value of header `name` in a request head.
+fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
+    head.lines().find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        k.trim().eq_ignore_ascii_case(name).then(|| v.trim())
+    })
+}
+
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
 #[tokio::test]
 async fn custom_context_tar_plain_and_gzip() {
-    let docker = docker().await;
     let mut images = Images::default();
     let ctx = Dir::new("build-custom");
     ctx.file("Dockerfile", "FROM busybox:berth-test\nCOPY hello /hello\n")
@@ -276,35 +346,51 @@ async fn custom_context_tar_plain_and_gzip() {
     };
     let plain = tar_at("-cf", "tar");
     let gz = tar_at("-czf", "tgz");
+    // Every build goes through a recording proxy: what the daemon received is seen.
     let file = std::io::Cursor::new(fs::read(&plain).expect("read tar"));
-    let built = docker
-        .build_context(BuildContext::Tar(reader_stream(file)), &options())
-        .await
-        .expect("start")
-        .wait()
-        .await
-        .expect("plain tar build");
+    let (built, head, body) =
+        build_on_the_wire(BuildContext::Tar(reader_stream(file)), &options()).await;
     images.add(&built.image_id);
     assert_eq!(run_in(&built.image_id, "cat /hello"), "custom");
+    assert_eq!(header(&head, "content-encoding"), None, "{head}");
+    assert_eq!(header(&head, "content-type"), Some("application/x-tar"));
+    assert_eq!(body, fs::read(&plain).expect("read tar"), "the tar as is");
 
+    // A ready gzip stream with encoding = "gzip": sent as is, labelled like docker-py
+    // does (`Content-Encoding: <encoding>`). dockerd 20.10 reads no Content-Encoding
+    // on /build: it sniffs the compression (archive.DecompressStream in
+    // builder/remotecontext/archive.go), so the wire bytes are what is checked.
     let bytes = fs::read(&gz).expect("read tgz");
     let mut o = options();
     o.encoding = Some("gzip".into());
-    let built = docker
-        .build_context(BuildContext::Tar(bytes_stream(bytes)), &o)
-        .await
-        .expect("start")
-        .wait()
-        .await
-        .expect("gzip tar build");
+    let (built, head, body) =
+        build_on_the_wire(BuildContext::Tar(bytes_stream(bytes.clone())), &o).await;
     images.add(&built.image_id);
     assert_eq!(run_in(&built.image_id, "cat /hello"), "custom");
+    assert_eq!(header(&head, "content-encoding"), Some("gzip"), "{head}");
+    assert_eq!(body, bytes);
 
-    // berth compresses a directory context itself with gzip = true.
+    // gzip = true: berth compresses the directory context itself; docker-py sends
+    // `Content-Encoding: gzip` then too. The daemon unpacked it: the COPY found hello.
     let mut o = options();
     o.gzip = true;
-    let built = docker.build_to_end(ctx.path(), &o).await.expect("gzip dir");
+    let (built, head, body) =
+        build_on_the_wire(BuildContext::Dir(ctx.path().to_path_buf()), &o).await;
     images.add(&built.image_id);
+    assert_eq!(run_in(&built.image_id, "cat /hello"), "custom");
+    assert_eq!(header(&head, "content-encoding"), Some("gzip"), "{head}");
+    assert!(
+        body.starts_with(&GZIP_MAGIC),
+        "{:02x?}",
+        &body[..body.len().min(8)]
+    );
+    // And without gzip the same directory goes as a plain tar.
+    let (built, head, body) =
+        build_on_the_wire(BuildContext::Dir(ctx.path().to_path_buf()), &options()).await;
+    images.add(&built.image_id);
+    assert_eq!(header(&head, "content-encoding"), None, "{head}");
+    assert!(!body.starts_with(&GZIP_MAGIC));
+    assert_eq!(&body[257..262], b"ustar", "a tar header");
     let _ = fs::remove_file(plain);
     let _ = fs::remove_file(gz);
 }
@@ -514,4 +600,385 @@ fn blocking_build_returns_the_image_or_the_log() {
         !left.contains("about to fail"),
         "the failed step's container was left behind"
     );
+}
+
+/// Builds `dockerfile` (text) with `options`.
+async fn build_text(
+    docker: &berth::Docker,
+    dockerfile: &str,
+    options: &BuildOptions,
+) -> Result<berth::BuildResult, berth::BuildError> {
+    let stream = docker
+        .build_context(BuildContext::Dockerfile(dockerfile.to_owned()), options)
+        .await
+        .map_err(|error| berth::BuildError {
+            error,
+            log: berth::BuildLog::new(),
+        })?;
+    stream.wait().await
+}
+
+/// The `key=value` lines a build printed.
+fn printed_values(log: &str) -> std::collections::BTreeMap<String, String> {
+    log.lines()
+        .filter_map(|l| l.split_once('='))
+        .filter(|(k, _)| !k.is_empty() && k.chars().all(|c| c.is_ascii_lowercase()))
+        .map(|(k, v)| (k.to_owned(), v.trim().to_owned()))
+        .collect()
+}
+
+#[tokio::test]
+async fn run_steps_see_network_mode_extra_hosts_shm_size_and_limits() {
+    let docker = docker().await;
+    let mut images = Images::default();
+    // The RUN container prints what it was given (cgroup v1 files: dockerd 20.10 here
+    // runs with cgroup v1). nocache: the cache ignores these options, a cached step
+    // would print nothing.
+    let dockerfile = format!(
+        "FROM busybox:berth-test\n\
+         RUN echo {case}; \
+         echo \"nets=$(ls /sys/class/net | tr '\\n' ' ')\"; \
+         echo \"hosts=$(grep berth-extra /etc/hosts | tr '\\t' ' ')\"; \
+         echo \"shm=$(grep ' /dev/shm ' /proc/mounts | sed 's/.*size=\\([0-9]*k\\).*/\\1/')\"; \
+         echo \"memory=$(cat /sys/fs/cgroup/memory/memory.limit_in_bytes)\"; \
+         echo \"memswap=$(cat /sys/fs/cgroup/memory/memory.memsw.limit_in_bytes)\"; \
+         echo \"cpushares=$(cat /sys/fs/cgroup/cpu/cpu.shares)\"; \
+         echo \"cpus=$(cat /sys/fs/cgroup/cpuset/cpuset.cpus)\"\n",
+        case = unique("run-env")
+    );
+    let mut o = options().nocache(true);
+    o.network_mode = Some("none".into());
+    o.extra_hosts = vec![("berth-extra".into(), "10.11.12.13".into())];
+    o.shm_size = Some(128 << 20);
+    o.container_limits = berth::ContainerLimits::from_pairs([
+        ("memory", "64m"),
+        ("memswap", "128m"),
+        ("cpushares", "512"),
+        // The test engine has 2 CPUs: by default the set is 0-1.
+        ("cpusetcpus", "1"),
+    ])
+    .expect("limits");
+    let set = build_text(&docker, &dockerfile, &o)
+        .await
+        .expect("build with options");
+    images.add(&set.image_id);
+    let got = printed_values(&set.log.text());
+    let value = |k: &str| got.get(k).map(String::as_str).unwrap_or("<missing>");
+    assert_eq!(value("nets"), "lo", "network_mode none: loopback only");
+    assert_eq!(value("hosts"), "10.11.12.13 berth-extra");
+    assert_eq!(value("shm"), "131072k");
+    assert_eq!(value("memory"), (64u64 << 20).to_string());
+    assert_eq!(value("memswap"), (128u64 << 20).to_string());
+    assert_eq!(value("cpushares"), "512");
+    assert_eq!(value("cpus"), "1");
+
+    // The same step without the options: the daemon's defaults, none of the above.
+    let plain = build_text(&docker, &dockerfile, &options().nocache(true))
+        .await
+        .expect("build without options");
+    images.add(&plain.image_id);
+    let got = printed_values(&plain.log.text());
+    let value = |k: &str| got.get(k).map(String::as_str).unwrap_or("<missing>");
+    assert!(value("nets").contains("eth0"), "{got:?}");
+    assert_eq!(value("hosts"), "", "{got:?}");
+    assert_eq!(value("shm"), "65536k", "{got:?}");
+    assert_ne!(value("memory"), (64u64 << 20).to_string());
+    assert_ne!(value("memswap"), (128u64 << 20).to_string());
+    assert_eq!(value("cpushares"), "1024");
+    assert_ne!(value("cpus"), "1");
+}
+
+#[tokio::test]
+async fn squash_needs_an_experimental_daemon() {
+    let docker = docker().await;
+    let mut images = Images::default();
+    let dockerfile = format!(
+        "FROM busybox:berth-test\nRUN echo {} > /a\nRUN echo b > /b\n",
+        unique("squash")
+    );
+    let mut o = options();
+    o.squash = true;
+    let experimental = docker.ping().await.expect("ping").experimental;
+    match build_text(&docker, &dockerfile, &o).await {
+        Ok(built) => {
+            images.add(&built.image_id);
+            assert!(
+                experimental,
+                "squash succeeded on a non-experimental daemon"
+            );
+            // Two RUN layers squashed into one on top of the base image's.
+            let layers = |image: &str| {
+                docker_cli(&["inspect", "-f", "{{len .RootFS.Layers}}", image])
+                    .parse::<usize>()
+                    .expect("a count")
+            };
+            assert_eq!(layers(&built.image_id), layers("busybox:berth-test") + 1);
+        }
+        Err(e) => {
+            assert!(
+                !experimental,
+                "squash failed on an experimental daemon: {e}"
+            );
+            // dockerd 20.10 without --experimental: 400 before the build starts.
+            assert!(!e.is_build_failure(), "{e:?}");
+            assert_eq!(e.error.status(), Some(400), "{e}");
+            assert_eq!(e.error.category(), Category::BadRequest, "{e}");
+            assert_eq!(
+                e.error.daemon_message(),
+                Some("squash is only supported with experimental mode")
+            );
+        }
+    }
+}
+
+/// Containers carrying `berth.test.case=<case>` (the build's intermediate
+/// containers inherit the label from a `LABEL` step), and the images too: removed on
+/// drop, containers first.
+struct Case(String);
+
+impl Case {
+    fn new(prefix: &str) -> Case {
+        Case(unique(prefix))
+    }
+
+    fn label(&self) -> String {
+        format!("berth.test.case={}", self.0)
+    }
+
+    fn containers(&self) -> Vec<String> {
+        let out = docker_cli(&["ps", "-aq", "--filter", &format!("label={}", self.label())]);
+        out.lines().map(str::to_owned).collect()
+    }
+}
+
+impl Drop for Case {
+    fn drop(&mut self) {
+        let filter = format!("label={}", self.label());
+        for kind in [&["ps", "-aq"][..], &["images", "-aq"][..]] {
+            let Ok(out) = Command::new("docker")
+                .args(kind)
+                .args(["--filter", &filter])
+                .output()
+            else {
+                continue;
+            };
+            let rm = if kind[0] == "ps" { "rm" } else { "rmi" };
+            for id in String::from_utf8_lossy(&out.stdout).split_whitespace() {
+                let _ = Command::new("docker").args([rm, "-f", id]).output();
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn rm_and_forcerm_decide_which_intermediate_containers_stay() {
+    let docker = docker().await;
+    // No labels= option here: it would add a last LABEL step whose container has
+    // no case label. The case label comes from the Dockerfile's own LABEL step.
+    let dockerfile = |case: &Case, exit: u8| {
+        format!(
+            "FROM busybox:berth-test\nLABEL {TEST_LABEL}=1 {}\nRUN echo {} && exit {exit}\n",
+            case.label(),
+            case.0
+        )
+    };
+    let run = |rm: bool, forcerm: bool| {
+        let mut o = BuildOptions::new();
+        o.rm = rm;
+        o.forcerm = forcerm;
+        o
+    };
+
+    // rm=false: a successful build leaves the containers of its LABEL and RUN steps.
+    let kept = Case::new("build-rm-false");
+    build_text(&docker, &dockerfile(&kept, 0), &run(false, false))
+        .await
+        .expect("build rm=false");
+    assert_eq!(kept.containers().len(), 2, "LABEL and RUN step containers");
+    // rm=true (berth's default): none.
+    let removed = Case::new("build-rm-true");
+    build_text(&docker, &dockerfile(&removed, 0), &run(true, false))
+        .await
+        .expect("build rm=true");
+    assert_eq!(removed.containers(), Vec::<String>::new());
+
+    // A failed step: rm alone keeps its container (the LABEL step's is gone) ...
+    let failed = Case::new("build-rm-failed");
+    let e = build_text(&docker, &dockerfile(&failed, 3), &run(true, false))
+        .await
+        .expect_err("RUN exits 3");
+    assert!(e.is_build_failure(), "{e:?}");
+    assert_eq!(failed.containers().len(), 1, "the failed RUN's container");
+    // ... forcerm removes it too.
+    let forced = Case::new("build-forcerm");
+    let e = build_text(&docker, &dockerfile(&forced, 3), &run(true, true))
+        .await
+        .expect_err("RUN exits 3");
+    assert!(e.is_build_failure(), "{e:?}");
+    assert_eq!(forced.containers(), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn cache_from_limits_the_cache_to_the_named_images() {
+    let docker = docker().await;
+    let mut images = Images::default();
+    let dockerfile = format!(
+        "FROM busybox:berth-test\nRUN echo {} > /u\n",
+        unique("cache-from")
+    );
+    let tag = format!("{}:src", unique("cache-from"));
+    images.add(&tag);
+    let source = build_text(&docker, &dockerfile, &options().tag(&tag))
+        .await
+        .expect("source build");
+    images.add(&source.image_id);
+
+    let mut from_source = options();
+    from_source.cache_from = vec![tag.clone()];
+    let cached = build_text(&docker, &dockerfile, &from_source)
+        .await
+        .expect("cache_from the source");
+    images.add(&cached.image_id);
+    assert!(
+        cached.log.text().contains("Using cache"),
+        "{}",
+        cached.log.text()
+    );
+    assert_eq!(cached.image_id, source.image_id);
+
+    // cache_from naming an unrelated image: the local cache that matched above is not
+    // used (without cachefrom the daemon would use it, see cache_nocache_pull_false_and_quiet).
+    let mut from_other = options();
+    from_other.cache_from = vec!["busybox:berth-test".into()];
+    let fresh = build_text(&docker, &dockerfile, &from_other)
+        .await
+        .expect("cache_from another image");
+    images.add(&fresh.image_id);
+    assert!(
+        !fresh.log.text().contains("Using cache"),
+        "{}",
+        fresh.log.text()
+    );
+    assert_ne!(fresh.image_id, source.image_id);
+}
+
+#[tokio::test]
+async fn pull_true_fetches_the_base_image_again() {
+    let docker = docker().await;
+    let mut images = Images::default();
+    let case = unique("build-pull");
+    let base = format!("127.0.0.1:5000/{case}:base");
+    images.add(&base);
+    // The registry's base: busybox plus /marker.
+    let pushed = build_text(
+        &docker,
+        &format!("FROM busybox:berth-test\nRUN echo {case} > /marker\n"),
+        &options().tag(&base),
+    )
+    .await
+    .expect("base build");
+    images.add(&pushed.image_id);
+    docker
+        .images()
+        .push_to_end(&berth::api::images::ImagePush::new(base.clone()), |_| {})
+        .await
+        .expect("push the base");
+    // Locally the name points at plain busybox, and the pushed image is gone.
+    docker_cli(&["tag", "busybox:berth-test", &base]);
+    docker_cli(&["rmi", &pushed.image_id]);
+
+    let dockerfile = format!("FROM {base}\nRUN cat /marker 2>/dev/null || echo no-marker\n");
+    let local = build_text(&docker, &dockerfile, &options())
+        .await
+        .expect("build from the local base");
+    images.add(&local.image_id);
+    let text = local.log.text();
+    let printed = |text: &str, line: &str| text.lines().any(|l| l == line);
+    assert!(printed(&text, "no-marker"), "{text}");
+    assert!(!text.contains("Pulling from"), "{text}");
+
+    let pulled = build_text(&docker, &dockerfile, &options().pull(true))
+        .await
+        .expect("build with pull");
+    images.add(&pulled.image_id);
+    let text = pulled.log.text();
+    assert!(text.contains(&format!("Pulling from {case}")), "{text}");
+    assert!(
+        printed(&text, &case),
+        "the RUN saw the pulled /marker: {text}"
+    );
+    assert!(!printed(&text, "no-marker"), "{text}");
+    assert_eq!(
+        docker_cli(&["inspect", "-f", "{{.Id}}", &base]),
+        pushed.image_id,
+        "the local name points at the pulled image again"
+    );
+}
+
+#[tokio::test]
+async fn remote_context_is_fetched_by_the_daemon() {
+    let docker = docker().await;
+    let mut images = Images::default();
+    let case = unique("remote");
+    let mut tar = tar::Builder::new(Vec::new());
+    for (path, data) in [
+        (
+            "Dockerfile",
+            "FROM busybox:berth-test\nCOPY hello /hello\n".to_owned(),
+        ),
+        ("hello", case.clone()),
+    ] {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_mtime(1_700_000_000);
+        h.set_cksum();
+        tar.append_data(&mut h, path, data.as_bytes())
+            .expect("append");
+    }
+    let server = HttpServer::start(vec![
+        Route::new(
+            "/ctx.tar",
+            "application/x-tar",
+            tar.into_inner().expect("tar"),
+        ),
+        // text/plain is read as a lone Dockerfile (builder/remotecontext/detect.go).
+        Route::new(
+            "/Dockerfile",
+            "text/plain",
+            format!("FROM busybox:berth-test\nRUN echo {case} > /r\n"),
+        ),
+    ])
+    .await;
+
+    let built = docker
+        .build_context(BuildContext::Remote(server.url("/ctx.tar")), &options())
+        .await
+        .expect("start")
+        .wait()
+        .await
+        .expect("remote tar build");
+    images.add(&built.image_id);
+    assert_eq!(run_in(&built.image_id, "cat /hello"), case);
+
+    let built = docker
+        .build_context(BuildContext::Remote(server.url("/Dockerfile")), &options())
+        .await
+        .expect("start")
+        .wait()
+        .await
+        .expect("remote Dockerfile build");
+    images.add(&built.image_id);
+    assert_eq!(run_in(&built.image_id, "cat /r"), case);
+    assert_eq!(
+        server.requests(),
+        ["GET /ctx.tar HTTP/1.1", "GET /Dockerfile HTTP/1.1"]
+    );
+
+    // A URL the daemon cannot fetch: its error, typed.
+    let e = docker
+        .build_context(BuildContext::Remote(server.url("/missing.tar")), &options())
+        .await
+        .expect_err("404 context");
+    assert!(e.daemon_message().is_some_and(|m| m.contains("404")), "{e}");
 }

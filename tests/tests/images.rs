@@ -1,10 +1,12 @@
 //! Images area against the real daemon and the provisioned registry without auth
-//! (127.0.0.1:5000): list, inspect, history, tag, remove, prune, import, save, load,
-//! push/pull round trip with progress, missing tags, search, registry data, and the
+//! (127.0.0.1:5000): list (all, digests, filters, name), inspect, history, tag,
+//! remove (noprune), prune, import, save, load, push/pull round trip with progress,
+//! pull by platform from a manifest list, missing tags, search (against a stand-in v1
+//! search API on loopback: no real one is reachable offline), registry data, and the
 //! blocking client.
 //!
-//! Images made here are imported with `LABEL berth.test=1` (tags of the shared test
-//! image cannot carry labels); every name a test creates is removed by an
+//! Images made here are imported (or built) with `LABEL berth.test=1` (tags of the
+//! shared test image cannot carry labels); every name a test creates is removed by an
 //! [`Names`] guard, pass or fail.
 
 use std::collections::BTreeSet;
@@ -17,7 +19,8 @@ use berth::api::images::{
 };
 use berth::core::request::Filters;
 use berth::transport::bytes_stream;
-use berth::{Category, Docker, SaveName};
+use berth::{BuildContext, BuildOptions, Category, Docker, SaveName};
+use berth_tests::http::{HttpServer, Route};
 use berth_tests::{TEST_LABEL, docker, docker_cli, unique};
 use futures_util::StreamExt;
 
@@ -85,35 +88,6 @@ fn rootfs_tar(seed: u64, blob: usize) -> Vec<u8> {
         b.append_data(&mut h, path, &data[..]).expect("append");
     }
     b.into_inner().expect("tar")
-}
-
-/// Serves `body` once over HTTP on 127.0.0.1 (an ephemeral port) and returns its URL.
-async fn serve_once(body: Vec<u8>) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    tokio::spawn(async move {
-        if let Ok((mut conn, _)) = listener.accept().await {
-            let mut head = Vec::new();
-            let mut buf = [0u8; 1024];
-            while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-                match conn.read(&mut buf).await {
-                    Ok(0) | Err(_) => return,
-                    Ok(n) => head.extend_from_slice(&buf[..n]),
-                }
-            }
-            let resp = format!(
-                "HTTP/1.1 200 OK\r\nContent-Type: application/x-tar\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                body.len()
-            );
-            let _ = conn.write_all(resp.as_bytes()).await;
-            let _ = conn.write_all(&body).await;
-            let _ = conn.shutdown().await;
-        }
-    });
-    format!("http://127.0.0.1:{port}/rootfs.tar")
 }
 
 /// Imports a fresh single-layer image through berth, labelled `berth.test=1`.
@@ -268,7 +242,9 @@ async fn import_from_tar_stream_with_repo_tag_and_changes() {
 
     // The daemon fetches a URL: serve a rootfs tar on loopback and import from it.
     let served = rootfs_tar(seed() ^ 0x5eed, 4096);
-    let url = serve_once(served.clone()).await;
+    let server =
+        HttpServer::start(vec![Route::new("/rootfs.tar", "application/x-tar", served)]).await;
+    let url = server.url("/rootfs.tar");
     let url_repo = names.add(format!("{}:url", unique("import-url-ok")));
     let (repo, tag) = url_repo.split_once(':').expect("repo:tag");
     let id = d
@@ -741,32 +717,6 @@ async fn pull_all_tags_fetches_every_tag() {
     assert_eq!(d.images().get(&b).await.expect("tag b pulled").id(), id);
 }
 
-/// The registry's own digest for a manifest (HEAD with the v2 manifest media type).
-fn registry_digest(repo: &str, tag: &str) -> String {
-    let out = std::process::Command::new("curl")
-        .args([
-            "-fsSI",
-            "-H",
-            "Accept: application/vnd.docker.distribution.manifest.v2+json",
-            &format!("http://{REGISTRY}/v2/{repo}/manifests/{tag}"),
-        ])
-        .output()
-        .expect("curl runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .find_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            k.eq_ignore_ascii_case("docker-content-digest")
-                .then(|| v.trim().to_owned())
-        })
-        .expect("Docker-Content-Digest header")
-}
-
 #[tokio::test]
 async fn registry_data_of_the_provisioned_image() {
     let d = docker().await;
@@ -777,7 +727,7 @@ async fn registry_data_of_the_provisioned_image() {
         .expect("registry data");
     assert_eq!(
         data.digest(),
-        Some(registry_digest("busybox", "berth-test").as_str())
+        Some(registry_manifest("busybox", "berth-test").0.as_str())
     );
     assert_eq!(data.platforms()[0].os.as_deref(), Some("linux"));
     let e = d
@@ -872,5 +822,565 @@ fn blocking_images_save_load_and_list() {
             .history()
             .expect("history")
             .is_empty()
+    );
+}
+
+/// Builds `FROM busybox / LABEL … / RUN …` with the classic builder (what `/build`
+/// runs on dockerd 20.10), tagged `tag`: the image and its parent, the untagged
+/// image the LABEL step committed.
+async fn build_child(d: &Docker, case: &str, tag: &str) -> (String, String) {
+    let dockerfile = format!(
+        "FROM {IMAGE}\nLABEL {TEST_LABEL}=1 berth.test.case={case}\nRUN echo {case} > /case\n"
+    );
+    let built = d
+        .build_context(
+            BuildContext::Dockerfile(dockerfile),
+            &BuildOptions::new().tag(tag),
+        )
+        .await
+        .expect("build starts")
+        .wait()
+        .await
+        .expect("classic build");
+    let child = d.images().get(&built.image_id).await.expect("built image");
+    let parent = child.attrs().attrs["Parent"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        parent.starts_with("sha256:"),
+        "the classic builder records the parent: {:?}",
+        child.attrs().attrs["Parent"]
+    );
+    let parent_image = d.images().get(&parent).await.expect("parent image");
+    assert!(parent_image.tags().is_empty(), "the parent is untagged");
+    (built.image_id, parent)
+}
+
+/// The ids `options` lists.
+async fn listed_ids(d: &Docker, options: &ImageList) -> BTreeSet<String> {
+    d.images()
+        .list(options)
+        .await
+        .expect("list")
+        .into_iter()
+        .map(|i| i.id.clone())
+        .collect()
+}
+
+#[tokio::test]
+async fn remove_with_noprune_keeps_the_untagged_parent() {
+    let d = docker().await;
+    let mut names = Names::default();
+
+    let case = unique("noprune");
+    let tag = names.add(format!("{case}:child"));
+    let (child, parent) = build_child(&d, &case, &tag).await;
+    names.add(child.clone());
+    names.add(parent.clone());
+    let out = d
+        .images()
+        .remove(&ImageRemove {
+            name: tag.clone(),
+            noprune: true,
+            ..ImageRemove::default()
+        })
+        .await
+        .expect("remove with noprune");
+    assert!(out.contains(&DeleteEntry::Untagged(tag.clone())), "{out:?}");
+    assert!(
+        out.contains(&DeleteEntry::Deleted(child.clone())),
+        "{out:?}"
+    );
+    assert!(
+        !out.contains(&DeleteEntry::Deleted(parent.clone())),
+        "{out:?}"
+    );
+    assert_eq!(
+        d.images()
+            .get(&child)
+            .await
+            .expect_err("child removed")
+            .category(),
+        Category::ImageNotFound
+    );
+    let kept = d
+        .images()
+        .get(&parent)
+        .await
+        .expect("noprune kept the parent");
+    assert!(kept.tags().is_empty());
+
+    // The same removal without noprune takes the untagged parent along (and stops at
+    // the tagged base image).
+    let case = unique("prune-parent");
+    let tag = names.add(format!("{case}:child"));
+    let (child, parent) = build_child(&d, &case, &tag).await;
+    names.add(child.clone());
+    names.add(parent.clone());
+    let out = d
+        .images()
+        .remove(&ImageRemove {
+            name: tag.clone(),
+            ..ImageRemove::default()
+        })
+        .await
+        .expect("remove");
+    assert!(
+        out.contains(&DeleteEntry::Deleted(child.clone())),
+        "{out:?}"
+    );
+    assert!(
+        out.contains(&DeleteEntry::Deleted(parent.clone())),
+        "{out:?}"
+    );
+    assert_eq!(
+        d.images()
+            .get(&parent)
+            .await
+            .expect_err("parent pruned")
+            .category(),
+        Category::ImageNotFound
+    );
+    assert!(d.images().get(IMAGE).await.is_ok(), "the base image stays");
+}
+
+#[tokio::test]
+async fn list_all_includes_intermediate_images() {
+    let d = docker().await;
+    let mut names = Names::default();
+    let case = unique("list-all");
+    let tag = names.add(format!("{case}:child"));
+    let (child, parent) = build_child(&d, &case, &tag).await;
+    names.add(child.clone());
+    names.add(parent.clone());
+    // Both carry the case label (the LABEL step made the parent).
+    let filters = Filters::new().with("label", format!("berth.test.case={case}"));
+    let top = listed_ids(
+        &d,
+        &ImageList {
+            filters: filters.clone(),
+            ..ImageList::default()
+        },
+    )
+    .await;
+    assert_eq!(
+        top,
+        BTreeSet::from([child.clone()]),
+        "no intermediate image"
+    );
+    let all = d
+        .images()
+        .list(&ImageList {
+            all: true,
+            filters,
+            ..ImageList::default()
+        })
+        .await
+        .expect("list all");
+    let ids: BTreeSet<String> = all.iter().map(|i| i.id.clone()).collect();
+    assert_eq!(ids, BTreeSet::from([child.clone(), parent.clone()]));
+    let listed_child = all.iter().find(|i| i.id == child).expect("child listed");
+    assert_eq!(listed_child.parent_id, parent);
+}
+
+#[tokio::test]
+async fn list_filters_dangling_before_since_reference_and_name() {
+    let d = docker().await;
+    let mut names = Names::default();
+    let case = unique("list-filters");
+    let label = format!("LABEL berth.test.case={case}");
+    // Three images, created in this order: tagged, untagged, tagged.
+    let first_ref = names.add(format!("{case}-x:one"));
+    let first = import_image(&d, Some(&first_ref), seed(), &[&label]).await;
+    names.add(first.clone());
+    let bare = import_image(&d, None, seed(), &[&label]).await;
+    names.add(bare.clone());
+    let last_ref = names.add(format!("{case}-y:two"));
+    let last = import_image(&d, Some(&last_ref), seed(), &[&label]).await;
+    names.add(last.clone());
+
+    let case_filter = Filters::new().with("label", format!("berth.test.case={case}"));
+    let list = |extra: &[(&str, &str)]| {
+        let mut filters = case_filter.clone();
+        for (k, v) in extra {
+            filters.add(*k, *v);
+        }
+        ImageList {
+            filters,
+            ..ImageList::default()
+        }
+    };
+    let set = |ids: &[&String]| ids.iter().map(|s| (*s).clone()).collect::<BTreeSet<_>>();
+
+    assert_eq!(
+        listed_ids(&d, &list(&[])).await,
+        set(&[&first, &bare, &last])
+    );
+    assert_eq!(
+        listed_ids(&d, &list(&[("dangling", "true")])).await,
+        set(&[&bare])
+    );
+    assert_eq!(
+        listed_ids(&d, &list(&[("dangling", "false")])).await,
+        set(&[&first, &last])
+    );
+    // before/since take a name or an id and compare creation times.
+    assert_eq!(
+        listed_ids(&d, &list(&[("since", &first_ref)])).await,
+        set(&[&bare, &last])
+    );
+    assert_eq!(
+        listed_ids(&d, &list(&[("before", &last)])).await,
+        set(&[&first, &bare])
+    );
+    assert_eq!(
+        listed_ids(&d, &list(&[("since", &first), ("before", &last_ref)])).await,
+        set(&[&bare])
+    );
+    // reference: a repository, a pattern with a tag, a pattern without one.
+    assert_eq!(
+        listed_ids(&d, &list(&[("reference", &format!("{case}-x"))])).await,
+        set(&[&first])
+    );
+    assert_eq!(
+        listed_ids(&d, &list(&[("reference", &format!("{case}-*:two"))])).await,
+        set(&[&last])
+    );
+    assert_eq!(
+        listed_ids(&d, &list(&[("reference", &format!("{case}-*"))])).await,
+        set(&[&first, &last])
+    );
+    // The name argument is a reference filter too (edge case 139).
+    for (name, want) in [
+        (format!("{case}-y"), set(&[&last])),
+        (last_ref.clone(), set(&[&last])),
+        (format!("{case}-y:one"), set(&[])),
+        (format!("{case}-x"), set(&[&first])),
+    ] {
+        let got = listed_ids(
+            &d,
+            &ImageList {
+                name: Some(name.clone()),
+                ..ImageList::default()
+            },
+        )
+        .await;
+        assert_eq!(got, want, "name {name}");
+    }
+}
+
+#[tokio::test]
+async fn list_reports_repo_digests_once_pushed_or_pulled() {
+    let d = docker().await;
+    let mut names = Names::default();
+    let repo = unique("digests");
+    let remote = names.add(format!("{REGISTRY}/{repo}:v1"));
+    let id = import_image(&d, Some(&remote), seed(), &[]).await;
+    names.add(id.clone());
+    // By repository: a reference filter with a tag matches no `repo@digest` name, and
+    // dockerd reports only the names that match (daemon/images/images.go).
+    let by_repo = format!("{REGISTRY}/{repo}");
+    let listed = |digests: bool| ImageList {
+        name: Some(by_repo.clone()),
+        digests,
+        ..ImageList::default()
+    };
+    let repo_digests = |l: Vec<berth::Typed<berth::models::ImageSummary>>| {
+        assert_eq!(l.len(), 1, "one image in {by_repo}");
+        l[0].repo_digests.clone()
+    };
+    let before = repo_digests(d.images().list(&listed(true)).await.expect("list"));
+    assert!(before.is_empty(), "never pushed: {before:?}");
+
+    let pushed = d
+        .images()
+        .push_to_end(&ImagePush::new(remote.clone()), |_| {})
+        .await
+        .expect("push");
+    let digest = pushed.digest().expect("push digest").to_owned();
+    let want = vec![format!("{REGISTRY}/{repo}@{digest}")];
+    assert_eq!(
+        repo_digests(d.images().list(&listed(true)).await.expect("list")),
+        want
+    );
+    let by_tag = ImageList {
+        name: Some(remote.clone()),
+        digests: true,
+        ..ImageList::default()
+    };
+    assert!(
+        repo_digests(d.images().list(&by_tag).await.expect("list")).is_empty(),
+        "the tag filter hides the digest name"
+    );
+    // dockerd 20.10 never reads `digests` (its list route takes `all` and `filters`
+    // only) and always reports RepoDigests: the flag is docker-py's, kept for older
+    // daemons.
+    assert_eq!(
+        repo_digests(d.images().list(&listed(false)).await.expect("list")),
+        want
+    );
+
+    // Pulled back after removal: the digest is the registry's again.
+    d.images()
+        .remove(&ImageRemove {
+            name: id.clone(),
+            force: true,
+            ..ImageRemove::default()
+        })
+        .await
+        .expect("remove local");
+    d.images()
+        .pull_image(&ImagePull::new(remote.clone()), |_| {})
+        .await
+        .expect("pull");
+    assert_eq!(
+        repo_digests(d.images().list(&listed(true)).await.expect("list")),
+        want
+    );
+}
+
+/// The registry's digest and size of a manifest (a HEAD with the v2 media type).
+fn registry_manifest(repo: &str, tag: &str) -> (String, u64) {
+    let out = std::process::Command::new("curl")
+        .args([
+            "-fsSI",
+            "-H",
+            "Accept: application/vnd.docker.distribution.manifest.v2+json",
+            &format!("http://{REGISTRY}/v2/{repo}/manifests/{tag}"),
+        ])
+        .output()
+        .expect("curl runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let head = String::from_utf8_lossy(&out.stdout).into_owned();
+    let header = |name: &str| {
+        head.lines()
+            .find_map(|l| {
+                let (k, v) = l.split_once(':')?;
+                k.eq_ignore_ascii_case(name).then(|| v.trim().to_owned())
+            })
+            .unwrap_or_else(|| panic!("{name} header in {head}"))
+    };
+    let size = header("content-length").parse().expect("a length");
+    (header("docker-content-digest"), size)
+}
+
+#[tokio::test]
+async fn pull_platform_picks_the_manifest_list_entry() {
+    let d = docker().await;
+    let mut names = Names::default();
+    let repo = unique("platform");
+    let base = format!("{REGISTRY}/{repo}");
+    // Two different images pushed under one repository, then a manifest list naming
+    // them linux/amd64 and linux/arm64 (the architecture is the list's word: the
+    // daemon picks the entry by it and does not check the config).
+    let mut entries = Vec::new();
+    let mut ids = Vec::new();
+    for arch in ["amd64", "arm64"] {
+        let r = names.add(format!("{base}:{arch}"));
+        let id = import_image(&d, Some(&r), seed(), &[]).await;
+        names.add(id.clone());
+        d.images()
+            .push_to_end(&ImagePush::new(r.clone()), |_| {})
+            .await
+            .expect("push");
+        let (digest, size) = registry_manifest(&repo, arch);
+        entries.push(serde_json::json!({
+            "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+            "digest": digest,
+            "size": size,
+            "platform": {"architecture": arch, "os": "linux"},
+        }));
+        ids.push(id);
+    }
+    let list = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.docker.distribution.manifest.list.v2+json",
+        "manifests": entries,
+    });
+    let out = std::process::Command::new("curl")
+        .args([
+            "-fsS",
+            "-X",
+            "PUT",
+            "-H",
+            "Content-Type: application/vnd.docker.distribution.manifest.list.v2+json",
+            "--data-binary",
+            &list.to_string(),
+            &format!("http://{REGISTRY}/v2/{repo}/manifests/multi"),
+        ])
+        .output()
+        .expect("curl runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for id in &ids {
+        d.images()
+            .remove(&ImageRemove {
+                name: id.clone(),
+                force: true,
+                ..ImageRemove::default()
+            })
+            .await
+            .expect("remove local");
+    }
+
+    let multi = names.add(format!("{base}:multi"));
+    let pull = |platform: &str| ImagePull {
+        platform: Some(platform.to_owned()),
+        ..ImagePull::new(multi.clone())
+    };
+    for (platform, want) in [("linux/arm64", &ids[1]), ("linux/amd64", &ids[0])] {
+        let image = d
+            .images()
+            .pull_image(&pull(platform), |_| {})
+            .await
+            .unwrap_or_else(|e| panic!("pull {platform}: {e}"));
+        assert_eq!(image.id(), want.as_str(), "{platform}");
+        d.images()
+            .remove(&ImageRemove {
+                name: want.clone(),
+                force: true,
+                ..ImageRemove::default()
+            })
+            .await
+            .expect("remove the pulled image");
+    }
+
+    // A platform the list lacks: the daemon's error inside the 200 stream.
+    let e = d
+        .images()
+        .pull_image(&pull("linux/s390x"), |_| {})
+        .await
+        .expect_err("no s390x entry");
+    assert_eq!(e.category(), Category::Stream, "{e}");
+    assert!(
+        e.daemon_message()
+            .is_some_and(|m| m.contains("no matching manifest for linux/s390x")),
+        "{e}"
+    );
+    // A malformed platform: 400 before any pull.
+    let e = d
+        .images()
+        .pull(&pull("linux/amd64!"))
+        .await
+        .expect_err("malformed platform");
+    assert_eq!(e.status(), Some(400), "{e}");
+    assert_eq!(e.category(), Category::BadRequest, "{e}");
+    assert!(
+        e.daemon_message()
+            .is_some_and(|m| m.contains("\"amd64!\" is an invalid component")),
+        "{e}"
+    );
+    assert!(d.images().get(&multi).await.is_err(), "nothing pulled");
+}
+
+#[tokio::test]
+async fn search_reads_a_registry_v1_search_api() {
+    let d = docker().await;
+    // dockerd's search (registry/session.go, 20.10): GET /v1/_ping (HTTPS first, then
+    // plain HTTP for an insecure registry such as 127.0.0.1:*), then
+    // GET /v1/search?q=<term>&n=<limit>; it filters the results itself.
+    let answer = serde_json::json!({
+        "num_results": 2,
+        "query": "berth",
+        "results": [
+            {"name": "berth/one", "description": "the first", "star_count": 42,
+             "is_official": true, "is_automated": false},
+            {"name": "berth/two", "description": "the second", "star_count": 1,
+             "is_official": false, "is_automated": true},
+        ],
+    });
+    let server = HttpServer::start(vec![
+        Route::new("/v1/_ping", "application/json", r#"{"standalone":true}"#),
+        Route::new("/v1/search", "application/json", answer.to_string()),
+    ])
+    .await;
+    let search = |limit: Option<u32>, filters: Filters| ImageSearch {
+        term: format!("{}/berth", server.host()),
+        limit,
+        filters,
+        ..ImageSearch::default()
+    };
+    let found = d
+        .images()
+        .search(&search(Some(7), Filters::new()))
+        .await
+        .expect("search");
+    assert_eq!(found.len(), 2, "{found:?}");
+    let one = &found[0];
+    assert_eq!(one.name.as_deref(), Some("berth/one"));
+    assert_eq!(one.description.as_deref(), Some("the first"));
+    assert_eq!(one.star_count, Some(42));
+    assert_eq!(one.is_official, Some(true));
+    assert_eq!(one.is_automated, Some(false));
+    let two = &found[1];
+    assert_eq!(two.name.as_deref(), Some("berth/two"));
+    assert_eq!(two.star_count, Some(1));
+    assert_eq!(two.is_official, Some(false));
+    assert_eq!(two.is_automated, Some(true));
+    let searches = |server: &HttpServer| -> Vec<String> {
+        server
+            .requests()
+            .into_iter()
+            .filter(|r| r.starts_with("GET /v1/search"))
+            .collect()
+    };
+    assert_eq!(
+        searches(&server),
+        ["GET /v1/search?q=berth&n=7 HTTP/1.1"],
+        "{:?}",
+        server.requests()
+    );
+
+    // No limit: berth sends none and the daemon asks for its default, 25.
+    d.images()
+        .search(&search(None, Filters::new()))
+        .await
+        .expect("search without limit");
+    assert_eq!(
+        searches(&server).last().map(String::as_str),
+        Some("GET /v1/search?q=berth&n=25 HTTP/1.1")
+    );
+
+    // Filters are applied by the daemon to the registry's answer.
+    let names_of = |found: Vec<berth::Typed<berth::models::ImageSearchResponseItem>>| {
+        found
+            .iter()
+            .filter_map(|f| f.name.clone())
+            .collect::<Vec<_>>()
+    };
+    let starred = d
+        .images()
+        .search(&search(Some(7), Filters::new().with("stars", "10")))
+        .await
+        .expect("stars filter");
+    assert_eq!(names_of(starred), ["berth/one"]);
+    let automated = d
+        .images()
+        .search(&search(
+            Some(7),
+            Filters::new().with("is-automated", "true"),
+        ))
+        .await
+        .expect("is-automated filter");
+    assert_eq!(names_of(automated), ["berth/two"]);
+    // A limit outside [1, 100] is the daemon's invalid parameter.
+    let e = d
+        .images()
+        .search(&search(Some(101), Filters::new()))
+        .await
+        .expect_err("limit 101");
+    assert_eq!(e.category(), Category::BadRequest, "{e}");
+    assert!(
+        e.daemon_message()
+            .is_some_and(|m| m.contains("Limit 101 is outside the range")),
+        "{e}"
     );
 }
