@@ -271,12 +271,20 @@ impl Endpoint for VolumeRemove {
     }
 }
 
+/// API version from which volume prune knows the `all` filter (and prunes only
+/// anonymous volumes without it).
+const PRUNE_ALL_FILTER: ApiVersion = ApiVersion::new(1, 42);
+
 /// `POST /volumes/prune`: removes volumes no container uses, matching `filters`
 /// (`label`, `label!`); needs API 1.25.
 ///
 /// From API 1.42 the daemon prunes only anonymous volumes unless the `all` filter is
 /// `true`: set [`VolumePrune::all`] to prune named ones too there (it is not sent to
-/// older daemons, which always prune both). `VolumesDeleted` may be `null` or `[]`.
+/// older daemons, which always prune both). An `all` key in [`VolumePrune::filters`]
+/// is sent as given from 1.42 and refused locally
+/// ([`Error::UnsupportedApiVersion`]) before it, where the daemon knows no such filter.
+/// Only `local` volumes without driver options are pruned (a tmpfs or NFS mount frees
+/// no space: the daemon skips it). `VolumesDeleted` may be `null` or `[]`.
 #[derive(Debug, Clone, Default)]
 pub struct VolumePrune {
     /// Which unused volumes; empty = all of them (anonymous ones only from API 1.42).
@@ -294,7 +302,7 @@ impl VolumePrune {
     /// The filters sent to a daemon speaking `api`.
     pub fn filters_for(&self, api: ApiVersion) -> Filters {
         let mut f = self.filters.clone();
-        if self.all && api >= ApiVersion::new(1, 42) && !f.as_map().contains_key("all") {
+        if self.all && api >= PRUNE_ALL_FILTER && !f.as_map().contains_key("all") {
             f.add("all", "true");
         }
         f
@@ -306,6 +314,14 @@ impl Endpoint for VolumePrune {
 
     fn request(&self, api: ApiVersion) -> Result<RequestHead> {
         api.require(ApiVersion::new(1, 25), "volume prune")?;
+        if self.filters.as_map().contains_key("all") {
+            // Older daemons answer 400 "Invalid filter 'all'"; say why before sending.
+            api.require(
+                PRUNE_ALL_FILTER,
+                "volume prune (the `all` filter; older daemons prune named volumes too: \
+                 leave it out, or set VolumePrune::all, which is sent only where it is known)",
+            )?;
+        }
         Ok(RequestHead::versioned(
             Method::POST,
             api,

@@ -9,6 +9,10 @@ use crate::error::Result;
 use crate::models;
 use crate::version::ApiVersion;
 
+/// API version from which the daemon applies `EndpointSettings.MacAddress`; before it
+/// the field is accepted and ignored.
+const ENDPOINT_MAC_ADDRESS: ApiVersion = ApiVersion::new(1, 44);
+
 /// How a container is attached to one network: aliases, links, static addresses,
 /// driver options, MAC address.
 ///
@@ -80,7 +84,13 @@ impl EndpointConfig {
         self
     }
 
-    /// The MAC address on this network (API 1.25).
+    /// The MAC address on this network (`MacAddress`, API 1.44).
+    ///
+    /// Daemons before API 1.44 accept the field but never apply it (moby 20.10 sets an
+    /// endpoint's MAC only from the container-wide `Config.MacAddress`, and only on the
+    /// network the container was created on), so berth refuses it there instead of
+    /// sending a setting that silently does nothing: use the container's `mac_address`
+    /// at create time on those daemons.
     pub fn mac_address(mut self, mac: impl Into<String>) -> EndpointConfig {
         self.mac_address = Some(mac.into());
         self
@@ -106,7 +116,11 @@ impl EndpointConfig {
             api.require(ApiVersion::new(1, 32), "endpoint driver_opt")?;
         }
         if self.mac_address.is_some() {
-            api.require(ApiVersion::new(1, 25), "endpoint mac_address")?;
+            api.require(
+                ENDPOINT_MAC_ADDRESS,
+                "endpoint mac_address (older daemons ignore it; set the container's \
+                 mac_address at create instead)",
+            )?;
         }
         if self.gw_priority.is_some() {
             api.require(ApiVersion::new(1, 48), "endpoint gw_priority")?;

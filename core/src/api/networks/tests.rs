@@ -404,6 +404,21 @@ fn connect_body_carries_the_endpoint_config() {
         c.request(ApiVersion::new(1, 31)),
         Err(Error::UnsupportedApiVersion { .. })
     ));
+    // A per-endpoint MAC address is applied only from 1.44 (20.10 ignores it).
+    let mac = NetworkConnect {
+        endpoint: EndpointConfig::new().mac_address("02:42:be:47:00:01"),
+        ..plain.clone()
+    };
+    match mac.request(ApiVersion::new(1, 43)) {
+        Err(Error::UnsupportedApiVersion { required, .. }) => {
+            assert_eq!(required, ApiVersion::new(1, 44));
+        }
+        other => panic!("expected a version error, got {other:?}"),
+    }
+    assert_eq!(
+        json_of(&mac.request(ApiVersion::new(1, 44)).expect("req"))["EndpointConfig"],
+        json!({"MacAddress": "02:42:be:47:00:01"})
+    );
     for bad in [
         NetworkConnect {
             container: String::new(),

@@ -226,6 +226,15 @@ fn prune_filters_all_only_from_1_42() {
         own_all.filters_for(ApiVersion::new(1, 43)).to_json(),
         r#"{"all":["false"]}"#
     );
+    // Before 1.42 the daemon knows no `all` filter (400 "Invalid filter 'all'"):
+    // refused locally, naming the version it needs.
+    match own_all.request(V41) {
+        Err(Error::UnsupportedApiVersion { required, .. }) => {
+            assert_eq!(required, ApiVersion::new(1, 42));
+        }
+        other => panic!("expected a version error, got {other:?}"),
+    }
+    assert!(own_all.request(ApiVersion::new(1, 42)).is_ok());
     assert_eq!(
         VolumePrune::default().request(V41).expect("req").path,
         "/v1.41/volumes/prune"
