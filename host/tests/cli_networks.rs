@@ -59,63 +59,63 @@ fn network_create_ls_inspect_rm() {
         kind: "network",
         names: vec![name.clone()],
     };
-    let n = u8::try_from(std::process::id() % 200).unwrap_or(0) + 20;
-    let subnet = format!("10.252.{n}.0/24");
-    let gateway = format!("10.252.{n}.1");
     let mark = format!("berth.cli={name}");
-    let out = berth(&[
-        "network",
-        "create",
-        "--driver",
-        "bridge",
-        "--label",
-        "berth.test=1",
-        "--label",
-        &mark,
-        "--subnet",
-        &subnet,
-        "--gateway",
-        &gateway,
-        "--ip-range",
-        &format!("10.252.{n}.128/25"),
-        "--aux-address",
-        &format!("r=10.252.{n}.2"),
-        "--opt",
-        "com.docker.network.driver.mtu=1400",
-        "--internal",
-        &name,
-    ]);
-    if !out.status.success() && String::from_utf8_lossy(&out.stderr).contains("overlap") {
-        eprintln!("subnet {subnet} taken on this host; skipping the IPAM part");
-        ok(&[
+    // A free 10.252.<n>.0/24: another n whenever the daemon reports an overlap, so the
+    // IPAM assertions below always run.
+    let mut n = u8::try_from(std::process::id() % 200).unwrap_or(0) + 20;
+    let mut tries = 0;
+    let (out, subnet, gateway) = loop {
+        let subnet = format!("10.252.{n}.0/24");
+        let gateway = format!("10.252.{n}.1");
+        let out = berth(&[
             "network",
             "create",
+            "--driver",
+            "bridge",
             "--label",
             "berth.test=1",
             "--label",
             &mark,
+            "--subnet",
+            &subnet,
+            "--gateway",
+            &gateway,
+            "--ip-range",
+            &format!("10.252.{n}.128/25"),
+            "--aux-address",
+            &format!("r=10.252.{n}.2"),
+            "--opt",
+            "com.docker.network.driver.mtu=1400",
+            "--internal",
             &name,
         ]);
-    } else {
+        if out.status.success() || !String::from_utf8_lossy(&out.stderr).contains("overlap") {
+            break (out, subnet, gateway);
+        }
+        tries += 1;
         assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+            tries < 16,
+            "no free 10.252.x.0/24 subnet after {tries} tries"
         );
-        let id = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-        assert_eq!(id.len(), 64, "prints the id: {id}");
-        assert_eq!(
-            docker_cli(&[
-                "network",
-                "inspect",
-                "--format",
-                "{{.Id}} {{.Internal}} {{range .IPAM.Config}}{{.Subnet}} {{.Gateway}} {{.IPRange}}{{end}} {{index .Options \"com.docker.network.driver.mtu\"}}",
-                &name,
-            ]),
-            format!("{id} true {subnet} {gateway} 10.252.{n}.128/25 1400")
-        );
-    }
-    let id = docker_cli(&["network", "inspect", "--format", "{{.Id}}", &name]);
+        n = (n - 20 + 37) % 200 + 20;
+    };
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let id = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    assert_eq!(id.len(), 64, "prints the id: {id}");
+    assert_eq!(
+        docker_cli(&[
+            "network",
+            "inspect",
+            "--format",
+            "{{.Id}} {{.Internal}} {{range .IPAM.Config}}{{.Subnet}} {{.Gateway}} {{.IPRange}} {{.AuxiliaryAddresses}}{{end}} {{index .Options \"com.docker.network.driver.mtu\"}}",
+            &name,
+        ]),
+        format!("{id} true {subnet} {gateway} 10.252.{n}.128/25 map[r:10.252.{n}.2] 1400")
+    );
 
     let filter = format!("label={mark}");
     let table = ok(&["network", "ls", "--filter", &filter]);

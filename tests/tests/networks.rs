@@ -68,6 +68,11 @@ impl Case {
 
     /// A started `sleep 300` on the default bridge, with this case's labels.
     async fn sleeper(&self) -> Container {
+        self.sleeper_named(None).await
+    }
+
+    /// [`Case::sleeper`], named `name` when given.
+    async fn sleeper_named(&self, name: Option<&str>) -> Container {
         let body = ContainerCreateBody {
             image: Some(IMAGE.into()),
             cmd: Some(vec!["sleep".into(), "300".into()]),
@@ -81,7 +86,7 @@ impl Case {
         let c = self
             .docker
             .containers()
-            .create_from_body(None, None, body)
+            .create_from_body(name, None, body)
             .await
             .expect("create container");
         assert!(c.start().await.expect("start"));
@@ -376,6 +381,111 @@ async fn connect_with_alias_and_ip_then_disconnect() {
         e.kind().daemon_message(),
         Some(format!("endpoint {ghost} not found").as_str())
     );
+}
+
+#[tokio::test]
+async fn connect_with_link_link_local_ip_and_driver_opt() {
+    let case = Case::new("net-link").await;
+    let (net, n) = case
+        .network_with_subnet(case.network("link"), plain_pool)
+        .await;
+    let name = net.name().expect("name").to_owned();
+    let target_name = format!("{}-target", case.tag);
+    let mut target = case.sleeper_named(Some(&target_name)).await;
+    net.connect(target.id(), &EndpointConfig::new())
+        .await
+        .expect("connect the link target");
+    target.reload().await.expect("reload target");
+    let target_ip = target.attrs().attrs["NetworkSettings"]["Networks"][&name]["IPAddress"]
+        .as_str()
+        .expect("the target's address")
+        .to_owned();
+
+    let mut c = case.sleeper().await;
+    let link_local = format!("169.254.{n}.7");
+    net.connect(
+        c.id(),
+        &EndpointConfig::new()
+            .link(target_name.clone(), Some("peer"))
+            .link_local_ips([link_local.clone()])
+            .driver_opt("com.example.berth-test", "on"),
+    )
+    .await
+    .expect("connect with a link, a link-local address and a driver option");
+
+    // What the daemon recorded for the endpoint.
+    c.reload().await.expect("reload");
+    let ep = &c.attrs().attrs["NetworkSettings"]["Networks"][&name];
+    assert_eq!(
+        ep["Links"],
+        serde_json::json!([format!("{target_name}:peer")]),
+        "{ep}"
+    );
+    assert_eq!(
+        ep["IPAMConfig"]["LinkLocalIPs"],
+        serde_json::json!([link_local.clone()]),
+        "{ep}"
+    );
+    assert_eq!(
+        ep["DriverOpts"],
+        serde_json::json!({"com.example.berth-test": "on"}),
+        "{ep}"
+    );
+
+    // The link-local address is on the container's interface (a /16, 169.254.0.0/16).
+    let out = c.exec_run(["ip", "addr"]).await.expect("exec ip addr");
+    let text = String::from_utf8_lossy(&out.output.stdout).into_owned();
+    assert!(text.contains(&format!("inet {link_local}/16")), "{text}");
+    // On a user-defined network a link is a DNS alias of the target, served by the
+    // embedded resolver only to the linking container.
+    let out = c
+        .exec_run(["nslookup", "peer", "127.0.0.11"])
+        .await
+        .expect("exec nslookup");
+    let text = String::from_utf8_lossy(&out.output.stdout).into_owned();
+    assert_eq!(out.exit_code, Some(0), "{text}");
+    assert!(text.contains(&format!("Address: {target_ip}")), "{text}");
+    let out = target
+        .exec_run(["nslookup", "peer", "127.0.0.11"])
+        .await
+        .expect("exec nslookup in the target");
+    let text = String::from_utf8_lossy(&out.output.stdout).into_owned();
+    assert!(
+        !text.contains(&format!("Address: {target_ip}")),
+        "the alias is the linking container's only: {text}"
+    );
+}
+
+#[tokio::test]
+async fn endpoint_mac_address_is_refused_before_1_44() {
+    // Daemons before API 1.44 accept `EndpointSettings.MacAddress` and ignore it
+    // (moby 20.10 applies only the container-wide `Config.MacAddress`): berth refuses
+    // it there, before anything is sent.
+    let case = Case::new("net-mac").await;
+    let api = case.docker.api_version().await.expect("api version");
+    let net = case
+        .docker
+        .networks()
+        .create(&case.network("mac"))
+        .await
+        .expect("create");
+    let name = net.name().expect("name").to_owned();
+    let mut c = case.sleeper().await;
+    let mac = "02:42:be:47:00:01";
+    let connected = net
+        .connect(c.id(), &EndpointConfig::new().mac_address(mac))
+        .await;
+    c.reload().await.expect("reload");
+    let ep = &c.attrs().attrs["NetworkSettings"]["Networks"][&name];
+    if api < berth::ApiVersion::new(1, 44) {
+        let e = connected.expect_err("refused locally");
+        assert_eq!(e.category(), Category::UnsupportedApiVersion, "{e}");
+        assert!(e.to_string().contains("1.44"), "{e}");
+        assert!(ep.is_null(), "nothing was sent: {ep}");
+    } else {
+        connected.expect("connect with a MAC address");
+        assert_eq!(ep["MacAddress"], mac, "{ep}");
+    }
 }
 
 #[tokio::test]

@@ -12,8 +12,8 @@
 use std::path::Path;
 use std::process::Command;
 
-use berth::api::plugins::{PluginList, PluginPull};
-use berth::api::volumes::VolumeCreate;
+use berth::api::plugins::{PluginList, PluginPull, PluginUpgrade};
+use berth::api::volumes::{VolumeCreate, VolumeRemove};
 use berth::core::request::Filters;
 use berth::{Category, Docker};
 use berth_tests::fake::TempDir;
@@ -360,4 +360,87 @@ async fn create_from_a_tar_file_and_errors() {
         .await
         .expect_err("404");
     assert!(e.is_not_found(), "{e}");
+}
+
+#[tokio::test]
+async fn enabled_plugin_refuses_upgrade_and_in_use_needs_force_to_disable() {
+    let docker: Docker = docker().await;
+    let plugins = docker.plugins();
+    let mut cleanup = Cleanup::default();
+    let tag = unique("pluginbusy");
+    let remote = format!("{REGISTRY}/{tag}:v1");
+    let dir = plugin_dir(&tag);
+    cleanup.add(&remote);
+    let mut p = plugins.create(&remote, &dir.0).await.expect("create");
+    p.configure([("DEBUG", "1")]).await.expect("configure");
+    p.enable(Some(10)).await.expect("enable");
+    let before = p.attrs().attrs.clone();
+
+    // Upgrade of an enabled plugin: the daemon refuses before it looks at the remote
+    // (which was never pushed). The endpoint itself, because `Plugin::upgrade` first
+    // asks the remote's privileges: that needs a push, and a 20.10 daemon pushing
+    // while another test pushes can die of a containerd pusher race (moby#46746).
+    let upgrade = PluginUpgrade {
+        name: remote.clone(),
+        remote: format!("{REGISTRY}/{tag}-never-pushed:v2"),
+        ..PluginUpgrade::default()
+    };
+    let e = match docker.stream(&upgrade).await {
+        Ok(_) => panic!("the daemon upgraded an enabled plugin"),
+        Err(e) => e,
+    };
+    assert_eq!(e.category(), Category::Conflict, "{e}");
+    assert_eq!(
+        e.kind().daemon_message(),
+        Some(
+            format!("plugin must be disabled before upgrading: plugin {remote} is enabled")
+                .as_str()
+        ),
+        "{e}"
+    );
+    p.reload().await.expect("reload");
+    assert_eq!(p.attrs().attrs, before, "the plugin is unchanged");
+    assert!(p.enabled());
+
+    // A volume on the plugin's driver holds a reference to the plugin: disabling it
+    // without force is refused, and it stays enabled.
+    let vname = unique("pluginbusyvol");
+    cleanup.add_volume(&vname);
+    let volumes = docker.volumes();
+    volumes
+        .create(&VolumeCreate::named(vname.clone()).driver(remote.clone()))
+        .await
+        .expect("volume through the plugin");
+    let e = p.disable(false).await.expect_err("in use");
+    assert_eq!(e.category(), Category::Conflict, "{e}");
+    assert_eq!(
+        e.kind().daemon_message(),
+        Some(format!("plugin {remote} is in use").as_str()),
+        "{e}"
+    );
+    p.reload().await.expect("reload");
+    assert!(p.enabled(), "still enabled after the refusal");
+
+    // `force` reaches the daemon: disabled although the volume still uses it.
+    p.disable(true).await.expect("force disable");
+    assert!(!p.enabled());
+    assert!(
+        !plugins.get(&remote).await.expect("inspect").enabled(),
+        "the daemon reports it disabled"
+    );
+
+    // Back on, to remove the volume (force: the restarted plugin process has
+    // forgotten the volumes it served), then off and gone.
+    p.enable(Some(10)).await.expect("enable again");
+    docker
+        .execute(&VolumeRemove {
+            name: vname.clone(),
+            force: true,
+        })
+        .await
+        .expect("remove the volume");
+    assert!(volumes.get(&vname).await.expect_err("gone").is_not_found());
+    p.disable(false).await.expect("disable: no longer in use");
+    p.remove(false).await.expect("remove");
+    assert!(plugins.get(&remote).await.expect_err("gone").is_not_found());
 }

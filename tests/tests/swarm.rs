@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use berth::api::configs::ConfigCreate;
+use berth::api::networks::{EndpointConfig, NetworkCreate, NetworkList};
 use berth::api::nodes::{Availability, NodeSpecChange};
 use berth::api::secrets::SecretCreate;
 use berth::api::services::{
@@ -21,7 +22,7 @@ use berth::api::swarm::{SwarmInit, SwarmJoin, SwarmSpecOptions, is_update_out_of
 use berth::api::tasks::{task_container_id, task_error, task_state};
 use berth::core::request::Filters;
 use berth::{Category, Config, Docker, Output, Rotate, Secret, Service, Swarm};
-use berth_tests::{TEST_LABEL, docker, unique};
+use berth_tests::{TEST_LABEL, docker, docker_cli, unique};
 use serde_json::{Value, json};
 
 /// In the local registry, so the swarm resolves its digest (no create warning).
@@ -108,6 +109,7 @@ async fn swarm_nodes_secrets_configs_services_tasks() {
     update_rotates_and_merges(&mut ctx).await;
     autolock_unlock_key(&mut ctx).await;
     nodes_list_inspect_update_remove(&ctx).await;
+    overlay_network_scope_and_attachable(&ctx).await;
     secrets_crud(&mut ctx).await;
     configs_crud(&mut ctx).await;
     create_service(&mut ctx).await;
@@ -471,6 +473,149 @@ async fn nodes_list_inspect_update_remove(ctx: &Ctx) {
         .await
         .expect_err("unknown node");
     assert!(e.is_not_found(), "{e:?}");
+}
+
+/// Removes a standalone container on drop (swarm leave does not).
+struct ContainerGuard(String);
+
+impl Drop for ContainerGuard {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("docker")
+            .args(["rm", "-f", &self.0])
+            .output();
+    }
+}
+
+/// The ids of this case's networks in `scope`, sorted.
+async fn network_ids_in_scope(ctx: &Ctx, scope: &str) -> Vec<String> {
+    let mut ids: Vec<String> = ctx
+        .docker
+        .networks()
+        .list(
+            &NetworkList {
+                filters: ctx.case_filter().with("scope", scope),
+                ..NetworkList::default()
+            },
+            false,
+        )
+        .await
+        .expect("network list")
+        .iter()
+        .map(|n| n.id().to_owned())
+        .collect();
+    ids.sort();
+    ids
+}
+
+/// Swarm-scope overlay networks: scope in inspect and in list filters, and
+/// `Attachable` deciding whether a standalone container may join.
+async fn overlay_network_scope_and_attachable(ctx: &Ctx) {
+    step("overlay_network_scope_and_attachable");
+    let networks = ctx.docker.networks();
+    let overlay = |suffix: &str| {
+        ctx.labels().into_iter().fold(
+            NetworkCreate::new(format!("{}-{suffix}", ctx.case)).driver("overlay"),
+            |o, (k, v)| o.label(k, v),
+        )
+    };
+    let attachable = networks
+        .create(&NetworkCreate {
+            attachable: Some(true),
+            scope: Some("swarm".into()),
+            ..overlay("attachable")
+        })
+        .await
+        .expect("create an attachable overlay network");
+    let a = attachable.attrs();
+    assert_eq!(a.driver.as_deref(), Some("overlay"));
+    assert_eq!(a.scope.as_deref(), Some("swarm"));
+    assert_eq!(a.attachable, Some(true));
+    assert_eq!(attachable.labels()[CASE_LABEL], ctx.case);
+    let closed = networks
+        .create(&overlay("closed"))
+        .await
+        .expect("create a plain overlay network");
+    assert_eq!(closed.attrs().scope.as_deref(), Some("swarm"));
+    assert_eq!(closed.attrs().attachable, Some(false));
+
+    let mut both = vec![attachable.id().to_owned(), closed.id().to_owned()];
+    both.sort();
+    assert_eq!(network_ids_in_scope(ctx, "swarm").await, both);
+    assert!(network_ids_in_scope(ctx, "local").await.is_empty());
+
+    // A standalone container may join only the attachable one.
+    let label = format!("{CASE_LABEL}={}", ctx.case);
+    let id = docker_cli(&[
+        "run",
+        "-d",
+        "--label",
+        "berth.test=1",
+        "--label",
+        &label,
+        "busybox:berth-test",
+        "sleep",
+        "300",
+    ]);
+    let _container = ContainerGuard(id.clone());
+    let e = closed
+        .connect(&id, &EndpointConfig::new())
+        .await
+        .expect_err("not attachable");
+    assert!(
+        e.daemon_message()
+            .is_some_and(|m| m.contains("not manually attachable")),
+        "{e:?}"
+    );
+    attachable
+        .connect(&id, &EndpointConfig::new())
+        .await
+        .expect("join the attachable network");
+    let name = attachable.name().expect("name").to_owned();
+    let c = ctx.docker.containers().get(&id).await.expect("inspect");
+    let ep = &c.attrs().attrs["NetworkSettings"]["Networks"][&name];
+    assert_eq!(ep["NetworkID"], attachable.id(), "{ep}");
+    assert!(
+        ep["IPAddress"].as_str().is_some_and(|ip| !ip.is_empty()),
+        "{ep}"
+    );
+    attachable
+        .disconnect(&id, false)
+        .await
+        .expect("leave the network");
+
+    // The swarm releases the attachment asynchronously: remove once it has.
+    let start = Instant::now();
+    loop {
+        match attachable.remove().await {
+            Ok(()) => break,
+            Err(e) if start.elapsed() < DEADLINE => {
+                let _ = e;
+                tokio::time::sleep(Duration::from_millis(300)).await;
+            }
+            Err(e) => panic!("remove the attachable network: {e:?}"),
+        }
+    }
+    closed.remove().await.expect("remove the plain network");
+    // The node drops its copy of a removed swarm network when the manager tells it.
+    let start = Instant::now();
+    loop {
+        let left = network_ids_in_scope(ctx, "swarm").await;
+        if left.is_empty() {
+            break;
+        }
+        assert!(
+            start.elapsed() < DEADLINE,
+            "swarm networks still listed after removal: {left:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    assert!(
+        networks
+            .get(attachable.id())
+            .await
+            .expect_err("removed")
+            .is_not_found()
+    );
 }
 
 async fn secrets_crud(ctx: &mut Ctx) {

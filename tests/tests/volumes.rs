@@ -397,6 +397,98 @@ async fn prune_reclaims_space_and_keeps_what_is_not_this_cases() {
     assert_eq!(again.space_reclaimed, Some(0));
 }
 
+#[tokio::test]
+async fn prune_without_all_follows_the_daemons_version() {
+    let case = Case::new("vol-prune-noall").await;
+    let api = case.docker.api_version().await.expect("api");
+    let named = case.create(&case.named("named")).await;
+    let anonymous = case
+        .create(
+            &VolumeCreate::anonymous()
+                .label(TEST_LABEL, "1")
+                .label(CASE_LABEL, case.tag.clone()),
+        )
+        .await;
+    // Driver options make it a mount, which the daemon never prunes (no space to win).
+    let mounted = case
+        .create(
+            &case
+                .named("tmpfs")
+                .driver_opt("type", "tmpfs")
+                .driver_opt("device", "tmpfs"),
+        )
+        .await;
+    let busy = case.create(&case.named("busy")).await;
+    let _c = case.with_volume(busy.name(), &["sleep", "300"]).await;
+
+    let volumes = case.docker.volumes();
+    let pruned = volumes
+        .prune(&VolumePrune {
+            filters: case.label_filter(),
+            all: false,
+        })
+        .await
+        .expect("prune");
+    let mut deleted = VolumePrune::deleted(&pruned).to_vec();
+    deleted.sort();
+    let mut expected = vec![anonymous.name().to_owned()];
+    if api < berth::ApiVersion::new(1, 42) {
+        // Before 1.42 every unused volume goes, named or not.
+        expected.push(named.name().to_owned());
+        assert!(
+            volumes
+                .get(named.name())
+                .await
+                .expect_err("pruned")
+                .is_not_found()
+        );
+    } else {
+        volumes.get(named.name()).await.expect("named: kept");
+    }
+    expected.sort();
+    assert_eq!(deleted, expected, "api {api}");
+    volumes.get(mounted.name()).await.expect("mounted: kept");
+    volumes.get(busy.name()).await.expect("in use: kept");
+
+    // The `all` filter itself: known from 1.42, refused locally before (the daemon
+    // would answer 400 "Invalid filter 'all'"), and nothing is pruned.
+    let later = case.create(&case.named("later")).await;
+    let raw_all = VolumePrune {
+        filters: case.label_filter().with("all", "true"),
+        all: false,
+    };
+    if api < berth::ApiVersion::new(1, 42) {
+        let e = volumes.prune(&raw_all).await.expect_err("no `all` filter");
+        assert_eq!(e.category(), Category::UnsupportedApiVersion, "{e}");
+        assert!(e.to_string().contains("1.42"), "{e}");
+        volumes.get(later.name()).await.expect("not pruned");
+        // `VolumePrune::all` is what works on every version: not sent here, where
+        // named volumes are pruned anyway.
+        let pruned = volumes
+            .prune(&VolumePrune {
+                filters: case.label_filter(),
+                all: true,
+            })
+            .await
+            .expect("prune with all");
+        assert_eq!(VolumePrune::deleted(&pruned), [later.name().to_owned()]);
+    } else {
+        let pruned = volumes.prune(&raw_all).await.expect("prune all=true");
+        let mut deleted = VolumePrune::deleted(&pruned).to_vec();
+        deleted.sort();
+        let mut expected = vec![named.name().to_owned(), later.name().to_owned()];
+        expected.sort();
+        assert_eq!(deleted, expected);
+    }
+    assert!(
+        volumes
+            .get(later.name())
+            .await
+            .expect_err("pruned")
+            .is_not_found()
+    );
+}
+
 #[test]
 fn blocking_client_creates_lists_and_removes() {
     let tag = unique("vol-blocking");
