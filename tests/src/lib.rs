@@ -54,4 +54,5 @@ pub fn docker_cli(args: &[&str]) -> String {
 
 pub mod fake;
 pub mod http;
+pub mod registry;
 pub mod wasm;

@@ -2,9 +2,9 @@
 //! `.dockerignore`, Dockerfiles outside the context or given as text, custom tar
 //! contexts (plain and gzip, checked on the wire), remote contexts, build args,
 //! target stages, failures with their log, local tag validation, cache control
-//! (nocache, cache_from, pull), rm/forcerm, what a RUN step is given (network mode,
-//! extra hosts, shm size, container limits), squash, quiet mode and a large context
-//! in constant memory.
+//! (nocache, cache_from, pull), the base a platform picks from a manifest list,
+//! rm/forcerm, what a RUN step is given (network mode, extra hosts, shm size,
+//! container limits), squash, quiet mode and a large context in constant memory.
 //!
 //! Every image is labelled `berth.test=1` and removed by an [`Images`] guard
 //! (`docker rmi -f`) when the test ends, pass or fail; context directories likewise.
@@ -19,6 +19,7 @@ use berth::transport::{bytes_stream, reader_stream};
 use berth::{BuildContext, BuildOptions, Category};
 use berth_tests::fake::{RecordingProxy, split_capture};
 use berth_tests::http::{HttpServer, Route};
+use berth_tests::registry::{REGISTRY, put_manifest_list};
 use berth_tests::{TEST_LABEL, docker, docker_cli, unique};
 
 /// Removes the images (ids or tags) it collected.
@@ -867,7 +868,7 @@ async fn pull_true_fetches_the_base_image_again() {
     let docker = docker().await;
     let mut images = Images::default();
     let case = unique("build-pull");
-    let base = format!("127.0.0.1:5000/{case}:base");
+    let base = format!("{REGISTRY}/{case}:base");
     images.add(&base);
     // The registry's base: busybox plus /marker.
     let pushed = build_text(
@@ -981,4 +982,57 @@ async fn remote_context_is_fetched_by_the_daemon() {
         .await
         .expect_err("404 context");
     assert!(e.daemon_message().is_some_and(|m| m.contains("404")), "{e}");
+}
+
+#[tokio::test]
+async fn platform_picks_the_base_from_a_manifest_list() {
+    let docker = docker().await;
+    let mut images = Images::default();
+    let repo = unique("build-platform");
+    let base = format!("{REGISTRY}/{repo}");
+    // Two bases that print which one they are, pushed as `<arch>`, and a manifest
+    // list naming them linux/amd64 and linux/arm64.
+    for arch in ["amd64", "arm64"] {
+        let tag = format!("{base}:{arch}");
+        images.add(&tag);
+        let built = build_text(
+            &docker,
+            &format!("FROM busybox:berth-test\nRUN echo {arch} > /arch\n"),
+            &options().tag(&tag),
+        )
+        .await
+        .expect("base build");
+        images.add(&built.image_id);
+        docker
+            .images()
+            .push_to_end(&berth::api::images::ImagePush::new(tag.clone()), |_| {})
+            .await
+            .expect("push the base");
+        docker_cli(&["rmi", &tag]);
+    }
+    put_manifest_list(&repo, "multi", &["amd64", "arm64"]);
+    let multi = format!("{base}:multi");
+    images.add(&multi);
+
+    // The base is not local: the build pulls the entry of its platform (the
+    // engine's own, linux/amd64, when none is given).
+    let dockerfile = format!("FROM {multi}\nRUN cat /arch\n");
+    for (platform, want) in [(Some("linux/arm64"), "arm64"), (None, "amd64")] {
+        let mut o = options();
+        o.platform = platform.map(str::to_owned);
+        let built = build_text(&docker, &dockerfile, &o)
+            .await
+            .unwrap_or_else(|e| panic!("build for {platform:?}: {e}"));
+        images.add(&built.image_id);
+        let text = built.log.text();
+        assert!(
+            text.contains(&format!("Pulling from {repo}")),
+            "{platform:?}: {text}"
+        );
+        assert!(
+            text.lines().any(|l| l == want),
+            "{platform:?} ran on the {want} base: {text}"
+        );
+        docker_cli(&["rmi", &multi]);
+    }
 }

@@ -21,11 +21,11 @@ use berth::core::request::Filters;
 use berth::transport::bytes_stream;
 use berth::{BuildContext, BuildOptions, Category, Docker, SaveName};
 use berth_tests::http::{HttpServer, Route};
+use berth_tests::registry::{REGISTRY, manifest, put_manifest_list};
 use berth_tests::{TEST_LABEL, docker, docker_cli, unique};
 use futures_util::StreamExt;
 
 const IMAGE: &str = "busybox:berth-test";
-const REGISTRY: &str = "127.0.0.1:5000";
 
 /// Image names (and ids) removed with `docker rmi -f` on drop.
 #[derive(Default)]
@@ -727,7 +727,7 @@ async fn registry_data_of_the_provisioned_image() {
         .expect("registry data");
     assert_eq!(
         data.digest(),
-        Some(registry_manifest("busybox", "berth-test").0.as_str())
+        Some(manifest("busybox", "berth-test").0.as_str())
     );
     assert_eq!(data.platforms()[0].os.as_deref(), Some("linux"));
     let e = d
@@ -1140,35 +1140,6 @@ async fn list_reports_repo_digests_once_pushed_or_pulled() {
     );
 }
 
-/// The registry's digest and size of a manifest (a HEAD with the v2 media type).
-fn registry_manifest(repo: &str, tag: &str) -> (String, u64) {
-    let out = std::process::Command::new("curl")
-        .args([
-            "-fsSI",
-            "-H",
-            "Accept: application/vnd.docker.distribution.manifest.v2+json",
-            &format!("http://{REGISTRY}/v2/{repo}/manifests/{tag}"),
-        ])
-        .output()
-        .expect("curl runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let head = String::from_utf8_lossy(&out.stdout).into_owned();
-    let header = |name: &str| {
-        head.lines()
-            .find_map(|l| {
-                let (k, v) = l.split_once(':')?;
-                k.eq_ignore_ascii_case(name).then(|| v.trim().to_owned())
-            })
-            .unwrap_or_else(|| panic!("{name} header in {head}"))
-    };
-    let size = header("content-length").parse().expect("a length");
-    (header("docker-content-digest"), size)
-}
-
 #[tokio::test]
 async fn pull_platform_picks_the_manifest_list_entry() {
     let d = docker().await;
@@ -1178,7 +1149,6 @@ async fn pull_platform_picks_the_manifest_list_entry() {
     // Two different images pushed under one repository, then a manifest list naming
     // them linux/amd64 and linux/arm64 (the architecture is the list's word: the
     // daemon picks the entry by it and does not check the config).
-    let mut entries = Vec::new();
     let mut ids = Vec::new();
     for arch in ["amd64", "arm64"] {
         let r = names.add(format!("{base}:{arch}"));
@@ -1188,38 +1158,9 @@ async fn pull_platform_picks_the_manifest_list_entry() {
             .push_to_end(&ImagePush::new(r.clone()), |_| {})
             .await
             .expect("push");
-        let (digest, size) = registry_manifest(&repo, arch);
-        entries.push(serde_json::json!({
-            "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-            "digest": digest,
-            "size": size,
-            "platform": {"architecture": arch, "os": "linux"},
-        }));
         ids.push(id);
     }
-    let list = serde_json::json!({
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.docker.distribution.manifest.list.v2+json",
-        "manifests": entries,
-    });
-    let out = std::process::Command::new("curl")
-        .args([
-            "-fsS",
-            "-X",
-            "PUT",
-            "-H",
-            "Content-Type: application/vnd.docker.distribution.manifest.list.v2+json",
-            "--data-binary",
-            &list.to_string(),
-            &format!("http://{REGISTRY}/v2/{repo}/manifests/multi"),
-        ])
-        .output()
-        .expect("curl runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    put_manifest_list(&repo, "multi", &["amd64", "arm64"]);
     for id in &ids {
         d.images()
             .remove(&ImageRemove {
