@@ -2,9 +2,11 @@
 //! `.dockerignore`, Dockerfiles outside the context or given as text, custom tar
 //! contexts (plain and gzip, checked on the wire), remote contexts, build args,
 //! target stages, failures with their log, local tag validation, cache control
-//! (nocache, cache_from, pull), the base a platform picks from a manifest list,
-//! rm/forcerm, what a RUN step is given (network mode, extra hosts, shm size,
-//! container limits), squash, quiet mode and a large context in constant memory.
+//! (nocache, cache_from, pull), a private base pulled with the client's credentials
+//! (X-Registry-Config, the htpasswd registry on 127.0.0.1:5001), the base a platform
+//! picks from a manifest list, rm/forcerm, what a RUN step is given (network mode,
+//! extra hosts, shm size, container limits), squash, quiet mode and a large context
+//! in constant memory.
 //!
 //! Every image is labelled `berth.test=1` and removed by an [`Images`] guard
 //! (`docker rmi -f`) when the test ends, pass or fail; context directories likewise.
@@ -1035,4 +1037,55 @@ async fn platform_picks_the_base_from_a_manifest_list() {
         );
         docker_cli(&["rmi", &multi]);
     }
+}
+
+#[tokio::test]
+async fn a_private_base_is_pulled_with_the_clients_credentials() {
+    const AUTH_REGISTRY: &str = "127.0.0.1:5001";
+    let mut images = Images::default();
+    // Two clients that differ only in what they know: X-Registry-Config carries every
+    // credential a client has (edge case 50), and the daemon pulls the base with it.
+    let anonymous = docker().await;
+    anonymous.set_auth_store(berth::AuthStore::empty());
+    let authed = docker().await;
+    let mut store = berth::AuthStore::empty();
+    store.remember(berth::core::auth::AuthConfig::password(
+        "berth",
+        "berth-secret",
+        AUTH_REGISTRY,
+    ));
+    authed.set_auth_store(store);
+
+    let repo = unique("build-private");
+    let base = format!("{AUTH_REGISTRY}/{repo}:base");
+    images.add(&base);
+    docker_cli(&["tag", "busybox:berth-test", &base]);
+    authed
+        .images()
+        .push_to_end(&berth::api::images::ImagePush::new(base.clone()), |_| {})
+        .await
+        .expect("push with credentials");
+    docker_cli(&["rmi", &base]);
+
+    let dockerfile = format!("FROM {base}\nRUN echo built-on-the-private-base\n");
+    let e = build_text(&anonymous, &dockerfile, &options())
+        .await
+        .expect_err("no credentials for the base");
+    // dockerd 20.10: the failed pull of the base is an error inside the 200 stream.
+    assert!(e.is_build_failure(), "{e:?}");
+    assert!(
+        e.to_string().contains("no basic auth credentials"),
+        "{e} / {}",
+        e.log.text()
+    );
+    let built = build_text(&authed, &dockerfile, &options())
+        .await
+        .expect("build with credentials");
+    images.add(&built.image_id);
+    let text = built.log.text();
+    assert!(text.contains(&format!("Pulling from {repo}")), "{text}");
+    assert!(
+        text.lines().any(|l| l == "built-on-the-private-base"),
+        "{text}"
+    );
 }
