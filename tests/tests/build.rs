@@ -757,17 +757,16 @@ impl Case {
 impl Drop for Case {
     fn drop(&mut self) {
         let filter = format!("label={}", self.label());
-        for kind in [&["ps", "-aq"][..], &["images", "-aq"][..]] {
+        for (list, remove) in [(["ps", "-aq"], "rm"), (["images", "-aq"], "rmi")] {
             let Ok(out) = Command::new("docker")
-                .args(kind)
+                .args(list)
                 .args(["--filter", &filter])
                 .output()
             else {
                 continue;
             };
-            let rm = if kind[0] == "ps" { "rm" } else { "rmi" };
             for id in String::from_utf8_lossy(&out.stdout).split_whitespace() {
-                let _ = Command::new("docker").args([rm, "-f", id]).output();
+                let _ = Command::new("docker").args([remove, "-f", id]).output();
             }
         }
     }
