@@ -8,6 +8,8 @@
 
 use std::collections::HashMap;
 use std::process::Command;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use berth::api::networks::{
@@ -47,8 +49,9 @@ impl Case {
     }
 
     /// Creates `options` with a `10.251.<n>.0/24` pool built by `pool` (gateway .1),
-    /// retrying with another `n` when the daemon reports an overlap. Returns the
-    /// network and `n`.
+    /// retrying with another `n` when the pool is taken: by an existing network (the
+    /// daemon says it overlaps) or by another test's create racing this one (its
+    /// gateway address is "already in use"). Returns the network and `n`.
     async fn network_with_subnet(
         &self,
         options: NetworkCreate,
@@ -59,7 +62,7 @@ impl Case {
             let create = options.clone().ipam(IpamConfig::new().pool(pool(n)));
             match self.docker.networks().create(&create).await {
                 Ok(net) => return (net, n),
-                Err(e) if e.to_string().contains("overlap") => n = n.wrapping_add(37),
+                Err(e) if pool_taken(&e.to_string()) => n = next_octet(n),
                 Err(e) => panic!("create network {}: {e}", options.name),
             }
         }
@@ -116,12 +119,37 @@ fn cleanup(tag: &str) {
     }
 }
 
+/// The daemon's answers to a create whose pool another network holds.
+fn pool_taken(message: &str) -> bool {
+    message.contains("overlap") || message.contains("already in use")
+}
+
+/// A third octet for a test network: the first call's is random (another test binary
+/// may run beside this one's daemon state), later calls step from it, so the tests of
+/// this process running in parallel never pick the same /24.
 fn random_octet() -> u8 {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    u8::try_from((nanos ^ std::process::id()) % 250).unwrap_or(0) + 2
+    static BASE: OnceLock<u32> = OnceLock::new();
+    static NEXT: AtomicU8 = AtomicU8::new(0);
+    let base = *BASE.get_or_init(|| {
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        nanos ^ std::process::id()
+    });
+    // 37 is prime to 250: 250 calls give 250 different octets.
+    let step = u32::from(NEXT.fetch_add(1, Ordering::Relaxed));
+    octet(base.wrapping_add(step * 37))
+}
+
+/// The octet after `n` when its /24 was taken.
+fn next_octet(n: u8) -> u8 {
+    octet(u32::from(n) + 101)
+}
+
+/// `2..=251`: never 0, 1 or the top of the range.
+fn octet(x: u32) -> u8 {
+    u8::try_from(x % 250).unwrap_or(0) + 2
 }
 
 fn full_pool(n: u8) -> IpamPool {
