@@ -4,9 +4,9 @@ use std::collections::HashMap;
 
 use berth_core::api::container_io::ContainerLogs;
 use berth_core::api::containers::{
-    ContainerCreate, ContainerInspect, ContainerKill, ContainerList, ContainerPause,
-    ContainerPrune, ContainerRemove, ContainerRename, ContainerRestart, ContainerStart,
-    ContainerStop, ContainerUnpause, ContainerWait, Signal, WaitCondition,
+    ContainerCreate, ContainerCreateFrom, ContainerInspect, ContainerKill, ContainerList,
+    ContainerPause, ContainerPrune, ContainerRemove, ContainerRename, ContainerRestart,
+    ContainerStart, ContainerStop, ContainerUnpause, ContainerWait, Signal, WaitCondition,
 };
 use berth_core::models::{
     ContainerCreateBody, ContainerInspectResponse, ContainerPruneResponse, ContainerSummary,
@@ -45,10 +45,15 @@ impl Containers<'_> {
     }
 
     /// `POST /containers/create` from docker-py style options, then inspects the new
-    /// container. Options the negotiated API lacks fail before anything is sent.
+    /// container. Options the negotiated API lacks fail before anything is sent; the
+    /// body is [`ContainerOptions::to_json`], so options without a field in the typed
+    /// model (the container-wide `mac_address` before API 1.44, `kernel_memory`) are
+    /// sent too.
     pub fn create(&self, options: &ContainerOptions) -> Result<Container> {
-        let api = self.docker.api_version()?;
-        self.create_from_body(options.name(), options.platform(), options.to_body(api)?)
+        let created = self.docker.execute(&ContainerCreateFrom {
+            options: options.clone(),
+        })?;
+        self.get(&created.id)
     }
 
     /// `POST /containers/create` with a ready body, then inspects the new container.

@@ -1,7 +1,7 @@
 //! `create` from docker-py style options, image pull, and docker-py's `containers.run`.
 
 use berth_core::api::container_io::ContainerLogs;
-use berth_core::api::containers::{ContainerCreate, WaitCondition};
+use berth_core::api::containers::{ContainerCreateFrom, WaitCondition};
 use berth_core::api::images::{ImageInspectOp, ImagePull};
 use berth_core::model::{Typed, TypedDecoder};
 use berth_core::models::{CreateImageInfo, ImageInspect};
@@ -94,23 +94,21 @@ pub enum RunOutcome {
 impl Containers {
     /// `POST /containers/create` from docker-py style options, then inspects the new
     /// container. Options the negotiated API lacks are refused before anything is sent.
+    /// The body is [`ContainerOptions::to_json`], so options without a field in the
+    /// typed model (the container-wide `mac_address` before API 1.44, `kernel_memory`,
+    /// raw extra fields) are sent too.
     ///
     /// Like docker-py (`use_config_proxy=True`), proxy settings from config.json's
     /// `proxies` are added to the environment, without overriding variables the
     /// options set.
     pub async fn create(&self, options: &ContainerOptions) -> Result<Container> {
-        let api = self.docker.api_version().await?;
-        let body = match self.docker.config_proxy()? {
-            Some(proxy) => options.clone().proxy_env(proxy).to_body(api)?,
-            None => options.to_body(api)?,
+        let options = match self.docker.config_proxy()? {
+            Some(proxy) => options.clone().proxy_env(proxy),
+            None => options.clone(),
         };
         let created = self
             .docker
-            .execute(&ContainerCreate {
-                name: options.name().map(str::to_owned),
-                platform: options.platform().map(str::to_owned),
-                body,
-            })
+            .execute(&ContainerCreateFrom { options })
             .await?;
         self.get(&created.id).await
     }

@@ -13,6 +13,7 @@ use crate::models::{
     ContainerCreateBody, ContainerCreateResponse, ContainerInspectResponse, ContainerPruneResponse,
     ContainerSummary, IdResponse,
 };
+use crate::options::ContainerOptions;
 use crate::request::{Filters, Query, RequestHead, ResponseKind};
 use crate::version::ApiVersion;
 
@@ -134,43 +135,98 @@ impl Endpoint for ContainerCreate {
     type Output = Typed<ContainerCreateResponse>;
 
     fn request(&self, api: ApiVersion) -> Result<RequestHead> {
-        if self.name.as_deref() == Some("") {
-            return Err(Error::InvalidArgument(
-                "container create: the name is empty; pass None to let the daemon pick one".into(),
-            ));
-        }
-        if let Some(p) = &self.platform {
-            api.require(ApiVersion::new(1, 41), "container create (platform)")?;
-            if p.is_empty() {
-                return Err(Error::InvalidArgument(
-                    "container create: the platform is empty; use e.g. \"linux/amd64\" or None"
-                        .into(),
-                ));
-            }
-        }
-        let q = Query::new()
-            .opt("name", self.name.as_deref())
-            .opt("platform", self.platform.as_deref());
-        RequestHead::versioned(
-            Method::POST,
+        create_head(
+            self.name.as_deref(),
+            self.platform.as_deref(),
             api,
-            "/containers/create",
-            q,
-            ResponseKind::Json,
+            &self.body,
         )
-        .json_body(&self.body)
     }
 
     fn parse(&self, r: Response<'_>) -> Result<Self::Output> {
-        r.success()?;
-        // The model requires `Warnings`; older daemons leave it out (edge case 89).
-        typed_with_default(
-            r.body,
-            "container create",
-            "Warnings",
-            Value::Array(Vec::new()),
-        )
+        parse_created(r)
     }
+}
+
+/// `POST /containers/create` from docker-py style [`ContainerOptions`]: the body is
+/// [`ContainerOptions::to_json`] for the negotiated API version, so the options the
+/// typed [`ContainerCreateBody`] cannot carry reach the daemon too: the container-wide
+/// `MacAddress` (the only MAC setting daemons before API 1.44 apply), `KernelMemory`,
+/// `LxcConf` and raw extra fields. Options the version lacks are refused before
+/// anything is sent; name and platform come from the options. Answers as
+/// [`ContainerCreate`].
+///
+/// ```
+/// use berth_core::api::containers::ContainerCreateFrom;
+/// use berth_core::endpoint::Endpoint;
+/// use berth_core::options::ContainerOptions;
+/// use berth_core::ApiVersion;
+/// let create = ContainerCreateFrom {
+///     options: ContainerOptions::new("busybox").mac_address("02:42:ac:11:00:09"),
+/// };
+/// let head = create.request(ApiVersion::new(1, 41))?;
+/// assert_eq!(head.path, "/v1.41/containers/create");
+/// # Ok::<(), berth_core::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct ContainerCreateFrom {
+    /// The container's options (name and platform included).
+    pub options: ContainerOptions,
+}
+
+impl Endpoint for ContainerCreateFrom {
+    type Output = Typed<ContainerCreateResponse>;
+
+    fn request(&self, api: ApiVersion) -> Result<RequestHead> {
+        let body = self.options.to_json(api)?;
+        create_head(self.options.name(), self.options.platform(), api, &body)
+    }
+
+    fn parse(&self, r: Response<'_>) -> Result<Self::Output> {
+        parse_created(r)
+    }
+}
+
+/// The create request: name and platform in the query, `body` as JSON.
+fn create_head(
+    name: Option<&str>,
+    platform: Option<&str>,
+    api: ApiVersion,
+    body: &impl serde::Serialize,
+) -> Result<RequestHead> {
+    if name == Some("") {
+        return Err(Error::InvalidArgument(
+            "container create: the name is empty; pass None to let the daemon pick one".into(),
+        ));
+    }
+    if let Some(p) = platform {
+        api.require(ApiVersion::new(1, 41), "container create (platform)")?;
+        if p.is_empty() {
+            return Err(Error::InvalidArgument(
+                "container create: the platform is empty; use e.g. \"linux/amd64\" or None".into(),
+            ));
+        }
+    }
+    let q = Query::new().opt("name", name).opt("platform", platform);
+    RequestHead::versioned(
+        Method::POST,
+        api,
+        "/containers/create",
+        q,
+        ResponseKind::Json,
+    )
+    .json_body(body)
+}
+
+fn parse_created(r: Response<'_>) -> Result<Typed<ContainerCreateResponse>> {
+    r.success()?;
+    // The model requires `Warnings`; older daemons leave it out (edge case 89).
+    typed_with_default(
+        r.body,
+        "container create",
+        "Warnings",
+        Value::Array(Vec::new()),
+    )
 }
 
 /// `GET /containers/{id}/json`: everything about one container (404 →
@@ -465,6 +521,52 @@ mod tests {
             empty_name.request(V41),
             Err(Error::InvalidArgument(_))
         ));
+    }
+
+    #[test]
+    fn create_from_options_sends_what_the_typed_body_cannot_carry() {
+        // A 1.41 daemon applies a MAC address only from the top-level field, which
+        // the typed create body lacks; `ContainerCreate` could not send it at all.
+        let options = ContainerOptions::new("busybox")
+            .with_name("web")
+            .expect("name")
+            .with_platform("linux/amd64")
+            .expect("platform")
+            .mac_address("02:42:ac:11:00:09")
+            .kernel_memory("16m")
+            .expect("size")
+            .memory("64m")
+            .expect("size");
+        let c = ContainerCreateFrom { options };
+        let h = c.request(V41).expect("req");
+        assert_eq!(
+            h.path,
+            "/v1.41/containers/create?name=web&platform=linux%2Famd64"
+        );
+        let j = json_of(&h);
+        assert_eq!(j["MacAddress"], "02:42:ac:11:00:09");
+        assert_eq!(j["HostConfig"]["KernelMemory"], 16 * 1024 * 1024);
+        assert_eq!(j["HostConfig"]["Memory"], 64 * 1024 * 1024);
+        assert!(j.get("name").is_none() && j.get("Name").is_none());
+        // From 1.44 the MAC address moves to the endpoint of the container's network.
+        let j = json_of(&c.request(ApiVersion::new(1, 44)).expect("req"));
+        assert!(j.get("MacAddress").is_none());
+        assert_eq!(
+            j["NetworkingConfig"]["EndpointsConfig"]["bridge"]["MacAddress"],
+            "02:42:ac:11:00:09"
+        );
+        // Version gates apply to the negotiated version, before anything is sent.
+        let old = ContainerCreateFrom {
+            options: ContainerOptions::new("busybox").init(true),
+        };
+        assert!(matches!(
+            old.request(ApiVersion::new(1, 24)),
+            Err(Error::UnsupportedApiVersion { .. })
+        ));
+        let r = c
+            .parse(resp(201, br#"{"Id":"abc","Warnings":null}"#))
+            .expect("created");
+        assert_eq!(r.id, "abc");
     }
 
     #[test]

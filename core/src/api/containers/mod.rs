@@ -3,11 +3,12 @@
 //!
 //! Streaming and I/O operations (logs, attach, exec, archives, export) and the
 //! docker-py create options live elsewhere; this area takes a ready
-//! [`ContainerCreateBody`](crate::models::ContainerCreateBody).
+//! [`ContainerCreateBody`](crate::models::ContainerCreateBody) ([`ContainerCreate`]) or
+//! the options themselves ([`ContainerCreateFrom`]).
 //!
 //! | module | operations |
 //! | --- | --- |
-//! | [`collection`] | [`ContainerList`], [`ContainerCreate`], [`ContainerInspect`], [`ContainerPrune`], [`ContainerCommit`] |
+//! | [`collection`] | [`ContainerList`], [`ContainerCreate`], [`ContainerCreateFrom`], [`ContainerInspect`], [`ContainerPrune`], [`ContainerCommit`] |
 //! | [`lifecycle`] | [`ContainerStart`], [`ContainerStop`], [`ContainerRestart`], [`ContainerKill`], [`ContainerPause`], [`ContainerUnpause`], [`ContainerWait`], [`ContainerRemove`] |
 //! | [`settings`] | [`ContainerRename`], [`ContainerUpdate`], [`ContainerResize`] |
 //! | [`observe`] | [`ContainerTop`], [`ContainerChanges`], [`ContainerStats`], [`ContainerStatsStream`], [`port_bindings_of`], [`published_ports_of`] |
@@ -35,7 +36,8 @@ pub mod observe;
 pub mod settings;
 
 pub use collection::{
-    ContainerCommit, ContainerCreate, ContainerInspect, ContainerList, ContainerPrune,
+    ContainerCommit, ContainerCreate, ContainerCreateFrom, ContainerInspect, ContainerList,
+    ContainerPrune,
 };
 pub use lifecycle::{
     ContainerKill, ContainerPause, ContainerRemove, ContainerRestart, ContainerStart,
