@@ -38,7 +38,13 @@ impl ContainerOptions {
                     .is_some_and(|n| !self.endpoints.contains_key(n)),
             );
         let pid_not_host = h.pid_mode.as_deref().is_some_and(|m| m != "host");
-        let gates: [(bool, ApiVersion, &str); 26] = [
+        // Daemons before 1.45 accept `VolumeOptions.Subpath` and mount the whole volume.
+        let subpath = h.mounts.iter().flatten().any(|m| {
+            m.volume_options
+                .as_ref()
+                .is_some_and(|v| v.subpath.is_some())
+        });
+        let gates: [(bool, ApiVersion, &str); 27] = [
             (self.platform.is_some(), v(41), "container create platform"),
             (
                 self.body.stop_timeout.is_some(),
@@ -70,6 +76,11 @@ impl ContainerOptions {
                 "host config device_cgroup_rules",
             ),
             (h.mounts.is_some(), v(30), "host config mounts"),
+            (
+                subpath,
+                v(45),
+                "volume mount subpath (older daemons ignore it and mount the whole volume)",
+            ),
             (h.runtime.is_some(), v(25), "host config runtime"),
             (h.cpu_count.is_some(), v(25), "host config cpu_count"),
             (h.cpu_percent.is_some(), v(25), "host config cpu_percent"),
@@ -291,7 +302,9 @@ impl ContainerOptions {
 
     /// The create body as JSON: [`to_body`](ContainerOptions::to_body) plus the fields
     /// the wire model lacks (`KernelMemory`, `InitPath`, `LxcConf`, top-level
-    /// `MacAddress` before API 1.44, raw extra fields).
+    /// `MacAddress` before API 1.44, raw extra fields). This is the body
+    /// [`ContainerCreateFrom`](crate::api::containers::ContainerCreateFrom) sends, and
+    /// so the one the clients' `Containers::create` send.
     pub fn to_json(&self, api: ApiVersion) -> Result<Value> {
         let body = self.build(api)?;
         let mut value = serde_json::to_value(&body)

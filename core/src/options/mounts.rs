@@ -177,7 +177,9 @@ impl MountSpec {
         self
     }
 
-    /// A path inside the volume to mount instead of its root (volume only).
+    /// A path inside the volume to mount instead of its root (volume only; API 1.45:
+    /// older daemons would ignore it and mount the whole volume, so berth refuses it
+    /// there).
     pub fn subpath(mut self, path: impl Into<String>) -> MountSpec {
         self.subpath = Some(path.into());
         self

@@ -504,6 +504,15 @@ fn api_version_gates() {
             "healthcheck start_interval",
             44,
         ),
+        // A 20.10 daemon (1.41) records the mount without `Subpath` and mounts the
+        // whole volume: refused below 1.45 instead.
+        (
+            ContainerOptions::new("i")
+                .mount(MountSpec::volume("v", "/v").subpath("sub"))
+                .expect("mount"),
+            "volume mount subpath (older daemons ignore it and mount the whole volume)",
+            45,
+        ),
     ];
     for (o, what, minor) in cases {
         let min = ApiVersion::new(1, minor);
