@@ -330,6 +330,7 @@ async fn binds_mounts_tmpfs_and_volumes_from() -> R {
         .mount(
             MountSpec::bind(&host, "/m-bind")
                 .read_only(true)
+                .consistency("cached")
                 .propagation(Propagation::Private),
         )?
         .mount(
@@ -358,6 +359,7 @@ async fn binds_mounts_tmpfs_and_volumes_from() -> R {
             (format!("{host}:/b-map:rw,rprivate")), (format!("{host}:/b-mode:ro"))],
         "HostConfig.Mounts": [
             {"Type": "bind", "Source": host, "Target": "/m-bind", "ReadOnly": true,
+             "Consistency": "cached",
              "BindOptions": {"Propagation": "private"}},
             {"Type": "volume", "Source": vol, "Target": "/m-vol",
              "VolumeOptions": {"NoCopy": true, "Labels": {TEST_LABEL: "1", CASE: (case.tag)},
@@ -827,18 +829,23 @@ async fn refused_options_fail_with_the_daemons_reason() -> R {
         .await;
     assert!(e.is_not_found(), "{e}");
     // Refused by berth on API 1.41, before anything is sent: init_path is for 1.25 to
-    // 1.28 only, annotations need 1.43, a volume subpath 1.45.
+    // 1.28 only; annotations need 1.43, a health start interval and an endpoint MAC
+    // address 1.44 (20.10 ignores both), a volume subpath 1.45, a gateway priority 1.48.
     let subpath = MountSpec::volume("v", "/v").subpath("sub");
-    for (opts, category) in [
-        (case.opts().init_path("/x"), Category::InvalidArgument),
-        (
-            case.opts().annotation("a", "b"),
-            Category::UnsupportedApiVersion,
-        ),
-        (case.opts().mount(subpath)?, Category::UnsupportedApiVersion),
+    let interval = Healthcheck::shell("true").start_interval(Duration::from_secs(1));
+    let mac = EndpointConfig::new().mac_address("02:42:be:47:10:02");
+    let gw = EndpointConfig::new().gw_priority(1);
+    let e = case.create_err(case.opts().init_path("/x")).await;
+    assert_eq!(e.category(), Category::InvalidArgument, "{e}");
+    for opts in [
+        case.opts().annotation("a", "b"),
+        case.opts().healthcheck(interval),
+        case.opts().network("bridge").endpoint("bridge", mac),
+        case.opts().mount(subpath)?,
+        case.opts().network("bridge").endpoint("bridge", gw),
     ] {
         let e = case.create_err(opts).await;
-        assert_eq!(e.category(), category, "{e}");
+        assert_eq!(e.category(), Category::UnsupportedApiVersion, "{e}");
         assert_eq!(e.status(), None, "not sent: {e}");
     }
     Ok(())
