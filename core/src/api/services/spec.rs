@@ -13,7 +13,9 @@ use super::task::{Resources, TaskRestartPolicy, UpdateConfig};
 use super::types::{EndpointSpec, PlacementPreference, ServiceMode};
 use crate::api::swarm::{DriverConfig, object_of};
 use crate::error::{Error, Result};
-use crate::options::{Healthcheck, MountSpec, duration_nanos, env_entry, env_var, shell_split};
+use crate::options::{
+    Healthcheck, MountSpec, Ulimit, duration_nanos, env_entry, env_var, shell_split,
+};
 use crate::version::ApiVersion;
 
 /// Where a service's tasks may run (docker-py's `Placement`; a plain list of
@@ -84,7 +86,42 @@ const CONTAINER_GATES: &[(&str, ApiVersion)] = &[
     ("Sysctls", ApiVersion::new(1, 40)),
     ("CapabilityAdd", ApiVersion::new(1, 41)),
     ("CapabilityDrop", ApiVersion::new(1, 41)),
+    ("Ulimits", ApiVersion::new(1, 41)),
 ];
+
+/// Nested `ContainerSpec` fields a daemon older than their API version drops without
+/// a word: (what, the version, whether the spec sets it).
+fn nested_gates(cs: &Map<String, Value>) -> [(&'static str, ApiVersion, bool); 3] {
+    let hc = cs.get("Healthcheck");
+    let hc_has = |k: &str| hc.is_some_and(|h| h.get(k).is_some_and(|v| !v.is_null()));
+    let subpath = cs
+        .get("Mounts")
+        .and_then(Value::as_array)
+        .is_some_and(|ms| {
+            ms.iter().any(|m| {
+                m.get("VolumeOptions")
+                    .and_then(|o| o.get("Subpath"))
+                    .is_some_and(|v| !v.is_null())
+            })
+        });
+    [
+        (
+            "service healthcheck (start period)",
+            ApiVersion::new(1, 29),
+            hc_has("StartPeriod"),
+        ),
+        (
+            "service healthcheck (start interval)",
+            ApiVersion::new(1, 44),
+            hc_has("StartInterval"),
+        ),
+        (
+            "service mount (volume subpath)",
+            ApiVersion::new(1, 45),
+            subpath,
+        ),
+    ]
+}
 
 /// A service spec as docker-py's keyword arguments: service level (`name`, `labels`,
 /// `mode`, `update_config`, `rollback_config`, `endpoint_spec`, `networks`), the
@@ -288,9 +325,18 @@ impl ServiceOptions {
         self.put("Labels", key.into(), value.into())
     }
 
-    /// Adds a mount.
+    /// Adds a mount. A consistency is refused: the Engine's swarm conversion drops
+    /// it from service specs (it only ever applied to Docker Desktop containers).
     pub fn mount(self, m: MountSpec) -> Result<ServiceOptions> {
-        let v = serde_json::to_value(m.build()?)
+        let built = m.build()?;
+        if let Some(c) = &built.consistency {
+            return Err(Error::InvalidArgument(format!(
+                "service mount at {:?}: consistency {c:?} would be dropped: the Engine \
+                 keeps no consistency in service mounts; leave it unset",
+                m.target()
+            )));
+        }
+        let v = serde_json::to_value(built)
             .map_err(|e| Error::InvalidArgument(format!("mount: {e}")))?;
         Ok(self.push("Mounts", v))
     }
@@ -381,6 +427,13 @@ impl ServiceOptions {
     /// Drops a kernel capability (API 1.41).
     pub fn cap_drop(self, cap: impl Into<String>) -> ServiceOptions {
         self.push("CapabilityDrop", Value::String(cap.into()))
+    }
+
+    /// Adds a resource limit of the containers (`Ulimits`, API 1.41).
+    pub fn ulimit(self, u: &Ulimit) -> Result<ServiceOptions> {
+        let v = serde_json::to_value(u.to_model())
+            .map_err(|e| Error::InvalidArgument(format!("ulimit: {e}")))?;
+        Ok(self.push("Ulimits", v))
     }
 
     /// Sets a namespaced sysctl (API 1.40).
@@ -490,15 +543,10 @@ impl ServiceOptions {
                     api.require(*required, &format!("service container spec ({key})"))?;
                 }
             }
-            if self
-                .container
-                .get("Healthcheck")
-                .is_some_and(|h| h.get("StartInterval").is_some())
-            {
-                api.require(
-                    ApiVersion::new(1, 44),
-                    "service healthcheck (start interval)",
-                )?;
+            for (what, required, set) in nested_gates(&self.container) {
+                if set {
+                    api.require(required, what)?;
+                }
             }
             tt.insert(
                 "ContainerSpec".into(),

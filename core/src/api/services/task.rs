@@ -213,6 +213,8 @@ pub struct Resources {
     pub mem_reservation: Option<i64>,
     /// `Reservations.GenericResources` (API 1.32).
     pub generic_resources: Vec<GenericResource>,
+    /// `Limits.Pids`: at most this many processes per task (API 1.41; 0 = unlimited).
+    pub pids_limit: Option<i64>,
 }
 
 impl Resources {
@@ -245,6 +247,12 @@ impl Resources {
         Ok(self)
     }
 
+    /// At most `n` processes in each task (`Limits.Pids`, API 1.41).
+    pub fn pids_limit(mut self, n: i64) -> Resources {
+        self.pids_limit = Some(n);
+        self
+    }
+
     /// Adds a generic resource reservation.
     pub fn generic(mut self, r: GenericResource) -> Resources {
         self.generic_resources.push(r);
@@ -264,7 +272,16 @@ impl Resources {
             }
             m
         };
-        let limits = section(self.cpu_limit, self.mem_limit);
+        let mut limits = section(self.cpu_limit, self.mem_limit);
+        if let Some(n) = self.pids_limit {
+            api.require(ApiVersion::new(1, 41), "service resources (pids limit)")?;
+            if n < 0 {
+                return Err(Error::InvalidArgument(format!(
+                    "service resources: pids limit {n} is negative; 0 means unlimited"
+                )));
+            }
+            limits.insert("Pids".into(), Value::from(n));
+        }
         if !limits.is_empty() {
             out.insert("Limits".into(), Value::Object(limits));
         }

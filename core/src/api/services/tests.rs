@@ -4,7 +4,7 @@ use crate::headers::Headers;
 use serde_json::json;
 
 use super::*;
-use crate::options::{Healthcheck, MountSpec};
+use crate::options::{Healthcheck, MountSpec, Ulimit};
 use crate::request::RequestBody;
 use crate::stream::Decoder;
 
@@ -211,13 +211,99 @@ fn version_gates_refuse_before_sending() {
             ApiVersion::new(1, 31),
         ),
     ];
-    for (opts, api) in cases {
+    let extra: Vec<(ServiceOptions, ApiVersion)> = vec![
+        (
+            ServiceOptions::new("i")
+                .ulimit(&Ulimit::new("nofile", 1, 2))
+                .expect("ok"),
+            ApiVersion::new(1, 40),
+        ),
+        (
+            ServiceOptions::new("i").resources(Resources::new().pids_limit(10)),
+            ApiVersion::new(1, 40),
+        ),
+        (
+            ServiceOptions::new("i")
+                .healthcheck(&Healthcheck::cmd(["true"]).start_period(Duration::from_secs(1)))
+                .expect("ok"),
+            ApiVersion::new(1, 28),
+        ),
+    ];
+    for (opts, api) in cases.into_iter().chain(extra) {
         assert!(
             matches!(opts.to_spec(api), Err(Error::UnsupportedApiVersion { .. })),
             "{opts:?} at {api}"
         );
         assert!(opts.to_spec(V41).is_ok(), "{opts:?} at 1.41");
     }
+}
+
+/// A 1.41 daemon (moby 20.10) stores a service mount's `VolumeOptions.Subpath` as
+/// nothing at all: the whole volume would be mounted. Refused below 1.45.
+#[test]
+fn volume_subpath_needs_api_1_45() {
+    let opts = ServiceOptions::new("i")
+        .mount(MountSpec::volume("data", "/data").subpath("sub"))
+        .expect("mount");
+    assert!(matches!(
+        opts.to_spec(V41),
+        Err(Error::UnsupportedApiVersion { .. })
+    ));
+    let spec = opts.to_spec(ApiVersion::new(1, 45)).expect("1.45");
+    assert_eq!(
+        spec["TaskTemplate"]["ContainerSpec"]["Mounts"][0]["VolumeOptions"]["Subpath"],
+        "sub"
+    );
+}
+
+/// The Engine's swarm conversion has no consistency for service mounts (moby
+/// 20.10's inspect shows the mount without it): refused, not sent in vain.
+#[test]
+fn mount_consistency_is_refused() {
+    let e = ServiceOptions::new("i")
+        .mount(MountSpec::bind("/srv", "/srv").consistency("cached"))
+        .expect_err("consistency");
+    assert!(
+        matches!(&e, Error::InvalidArgument(m) if m.contains("consistency")),
+        "{e:?}"
+    );
+    let ok = ServiceOptions::new("i")
+        .mount(MountSpec::bind("/srv", "/srv").read_only(true))
+        .expect("no consistency")
+        .to_spec(V41)
+        .expect("spec");
+    assert!(
+        ok["TaskTemplate"]["ContainerSpec"]["Mounts"][0]
+            .get("Consistency")
+            .is_none()
+    );
+}
+
+/// Ulimits and the pids limit (API 1.41) in the Engine's shapes.
+#[test]
+fn ulimits_and_pids_limit_shapes() {
+    let spec = ServiceOptions::new("i")
+        .ulimit(&Ulimit::new("nofile", 1024, 2048))
+        .expect("ulimit")
+        .ulimit(&"nproc=64".parse::<Ulimit>().expect("parse"))
+        .expect("ulimit")
+        .resources(
+            Resources::new()
+                .pids_limit(100)
+                .cpu_limit(1.0)
+                .expect("cpu"),
+        )
+        .to_spec(V41)
+        .expect("spec");
+    assert_eq!(
+        spec["TaskTemplate"]["ContainerSpec"]["Ulimits"],
+        json!([{"Name": "nofile", "Soft": 1024, "Hard": 2048}, {"Name": "nproc", "Soft": 64, "Hard": 64}])
+    );
+    assert_eq!(
+        spec["TaskTemplate"]["Resources"],
+        json!({"Limits": {"NanoCPUs": 1_000_000_000, "Pids": 100}})
+    );
+    assert!(Resources::new().pids_limit(-1).to_json(V41).is_err());
 }
 
 #[test]
@@ -386,6 +472,28 @@ fn ports_parse_and_endpoint_rules() {
         ports: vec![PortConfig::new(Some(80), 80)],
     };
     assert!(dnsrr.to_json(V41).is_err());
+    let dnsrr_ingress = EndpointSpec {
+        mode: Some("dnsrr".into()),
+        ports: vec![PortConfig::new(Some(80), 80).publish_mode(PublishMode::Ingress)],
+    };
+    assert!(dnsrr_ingress.to_json(V41).is_err());
+    // The daemon takes dnsrr with host-mode ports (no routing mesh involved).
+    let dnsrr_host = EndpointSpec {
+        mode: Some("dnsrr".into()),
+        ports: vec![
+            PortConfig::new(Some(80), 80).publish_mode(PublishMode::Host),
+            PortConfig::new(None, 53)
+                .protocol(PortProtocol::Udp)
+                .publish_mode(PublishMode::Host),
+        ],
+    };
+    assert_eq!(
+        dnsrr_host.to_json(V41).expect("host-mode ports"),
+        json!({"Mode": "dnsrr", "Ports": [
+            {"PublishedPort": 80, "TargetPort": 80, "Protocol": "tcp", "PublishMode": "host"},
+            {"TargetPort": 53, "Protocol": "udp", "PublishMode": "host"}
+        ]})
+    );
     let bad_mode = EndpointSpec {
         mode: Some("round-robin".into()),
         ports: vec![],

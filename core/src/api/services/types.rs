@@ -312,7 +312,19 @@ impl FromStr for PortConfig {
 }
 
 /// How clients reach a service's tasks (docker-py's `EndpointSpec`): a virtual IP
-/// (`vip`, the default) or DNS round robin (`dnsrr`, which cannot publish ports).
+/// (`vip`, the default) or DNS round robin (`dnsrr`, which publishes ports only in
+/// host mode: the routing mesh needs the virtual IP).
+///
+/// ```
+/// use berth_core::api::services::{EndpointSpec, PortConfig, PublishMode};
+/// use berth_core::ApiVersion;
+/// let host_port = PortConfig::new(Some(8080), 80).publish_mode(PublishMode::Host);
+/// let dnsrr = EndpointSpec { mode: Some("dnsrr".into()), ports: vec![host_port] };
+/// assert_eq!(dnsrr.to_json(ApiVersion::new(1, 41))?["Ports"][0]["PublishMode"], "host");
+/// let mesh = EndpointSpec { mode: Some("dnsrr".into()), ports: vec![PortConfig::new(Some(8080), 80)] };
+/// assert!(mesh.to_json(ApiVersion::new(1, 41)).is_err());
+/// # Ok::<(), berth_core::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct EndpointSpec {
     /// `Mode`: `vip` or `dnsrr`; `None` leaves it to the daemon (`vip`).
@@ -348,9 +360,18 @@ impl EndpointSpec {
                     "endpoint mode {mode:?}: expected vip or dnsrr"
                 )));
             }
-            if mode == "dnsrr" && !self.ports.is_empty() {
+            // The routing mesh balances on a virtual IP, so a dnsrr service can publish
+            // a port only on its tasks' nodes (the daemon accepts host-mode ports).
+            if mode == "dnsrr"
+                && self
+                    .ports
+                    .iter()
+                    .any(|p| p.publish_mode != Some(PublishMode::Host))
+            {
                 return Err(Error::InvalidArgument(
-                    "endpoint mode dnsrr cannot publish ports; use vip".into(),
+                    "endpoint mode dnsrr cannot publish ports through the routing mesh; \
+                     publish them in host mode (PortConfig::publish_mode) or use vip"
+                        .into(),
                 ));
             }
             m.insert("Mode".into(), Value::String(mode.clone()));
