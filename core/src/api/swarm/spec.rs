@@ -249,7 +249,16 @@ impl SwarmSpecOptions {
         self
     }
 
-    /// The default log driver of tasks (`TaskDefaults.LogDriver`; API 1.25).
+    /// docker-py's `log_driver`: the default log driver of tasks
+    /// (`TaskDefaults.LogDriver`). No Engine stores it: moby's swarm conversion drops
+    /// `TaskDefaults` on init and on update alike (20.10 through 28), so the spec would
+    /// come back without it and tasks would keep the daemon's log driver. A spec with
+    /// it set is therefore refused before sending ([`Error::InvalidArgument`]); set the
+    /// log driver per service with
+    /// [`ServiceOptions::log_driver`](crate::api::services::ServiceOptions::log_driver).
+    #[deprecated(
+        note = "the Engine drops TaskDefaults.LogDriver; use ServiceOptions::log_driver per service"
+    )]
     pub fn log_driver(mut self, driver: DriverConfig) -> SwarmSpecOptions {
         self.log_driver = Some(driver);
         self
@@ -341,14 +350,14 @@ impl SwarmSpecOptions {
             "EncryptionConfig",
             vec![("AutoLockManagers", self.autolock_managers.map(Value::from))],
         );
-        let log_driver = match &self.log_driver {
-            Some(d) => {
-                api.require(ApiVersion::new(1, 25), "swarm spec (task log driver)")?;
-                Some(d.checked_json("swarm task log driver")?)
-            }
-            None => None,
-        };
-        section("TaskDefaults", vec![("LogDriver", log_driver)]);
+        if let Some(d) = &self.log_driver {
+            return Err(Error::InvalidArgument(format!(
+                "swarm spec: the task default log driver ({:?}) would be dropped: the Engine \
+                 never stores TaskDefaults.LogDriver; set it per service with \
+                 ServiceOptions::log_driver",
+                d.name
+            )));
+        }
         Ok(Value::Object(spec))
     }
 
