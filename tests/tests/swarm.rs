@@ -5,7 +5,12 @@
 //! on stderr, so a failure names its step) on one single-node swarm initialised with
 //! `--advertise-addr 127.0.0.1`. A [`SwarmGuard`] force-leaves the swarm when the
 //! test ends, pass or fail; leaving removes every service, task container, secret and
-//! config with it. Everything created carries `berth.test=1`.
+//! config with it (the guard also removes the volumes and the host directory that
+//! service tasks used). Everything created carries `berth.test=1`.
+//!
+//! The steps of `service_spec`, `service_modes` and `service_update` (in `swarm/`)
+//! prove that each service option reaches the daemon under the right JSON name
+//! (swarmkit silently drops what it does not know).
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -18,12 +23,21 @@ use berth::api::services::{
     EndpointSpec, PortConfig, PortProtocol, PublishMode, Resources, RestartCondition,
     ServiceInspect, ServiceList, ServiceMode, ServiceOptions, TaskRestartPolicy, UpdateConfig,
 };
-use berth::api::swarm::{SwarmInit, SwarmJoin, SwarmSpecOptions, is_update_out_of_sequence};
+use berth::api::swarm::{
+    DriverConfig, SwarmInit, SwarmJoin, SwarmSpecOptions, is_update_out_of_sequence,
+};
 use berth::api::tasks::{task_container_id, task_error, task_state};
 use berth::core::request::Filters;
 use berth::{Category, Config, Docker, Output, Rotate, Secret, Service, Swarm};
 use berth_tests::{TEST_LABEL, docker, docker_cli, unique};
 use serde_json::{Value, json};
+
+#[path = "swarm/service_modes.rs"]
+mod service_modes;
+#[path = "swarm/service_spec.rs"]
+mod service_spec;
+#[path = "swarm/service_update.rs"]
+mod service_update;
 
 /// In the local registry, so the swarm resolves its digest (no create warning).
 const IMAGE: &str = "127.0.0.1:5000/busybox:berth-test";
@@ -31,12 +45,27 @@ const CASE_LABEL: &str = "berth.test.case";
 const DEADLINE: Duration = Duration::from_secs(90);
 
 /// Force-leaves the swarm on drop (pass or fail) and removes the `docker_gwbridge`
-/// network swarm mode leaves behind.
-struct SwarmGuard;
+/// network swarm mode leaves behind, then the case's volumes (task containers are
+/// gone with the swarm) and the host directory bind-mounted into a service.
+struct SwarmGuard {
+    case: String,
+}
 
 impl Drop for SwarmGuard {
     fn drop(&mut self) {
         leave_with_cli();
+        let volumes = std::process::Command::new("docker")
+            .args(["volume", "ls", "-q", "--filter"])
+            .arg(format!("label={CASE_LABEL}={}", self.case))
+            .output();
+        if let Ok(out) = volumes {
+            for name in String::from_utf8_lossy(&out.stdout).split_whitespace() {
+                let _ = std::process::Command::new("docker")
+                    .args(["volume", "rm", "-f", name])
+                    .output();
+            }
+        }
+        let _ = std::fs::remove_dir_all(service_spec::bind_dir(&self.case));
     }
 }
 
@@ -48,8 +77,11 @@ fn leave_with_cli() {
     run(&["network", "rm", "docker_gwbridge"]);
 }
 
+/// Announces a step with the time since the first one, so a slow step shows.
 fn step(name: &str) {
-    eprintln!("=== swarm step: {name}");
+    static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    let at = START.get_or_init(Instant::now).elapsed();
+    eprintln!("=== swarm step: {name} (at {:.1} s)", at.as_secs_f64());
 }
 
 /// What the steps share.
@@ -62,6 +94,7 @@ struct Ctx {
     config: Option<Config>,
     config_data: Vec<u8>,
     service: Option<Service>,
+    spec: service_spec::SpecServices,
 }
 
 impl Ctx {
@@ -100,13 +133,17 @@ async fn swarm_nodes_secrets_configs_services_tasks() {
         config: None,
         config_data: b"cfg-line-1\ncfg \xe2\x9c\x93 line 2\n".to_vec(),
         service: None,
+        spec: service_spec::SpecServices::default(),
     };
     not_in_swarm_is_typed(&mut ctx).await;
-    let _guard = SwarmGuard;
+    let _guard = SwarmGuard {
+        case: ctx.case.clone(),
+    };
     init_reflects_spec(&mut ctx).await;
     join_tokens_present(&ctx);
     join_errors(&ctx).await;
     update_rotates_and_merges(&mut ctx).await;
+    swarm_spec_fields_update(&mut ctx).await;
     autolock_unlock_key(&mut ctx).await;
     nodes_list_inspect_update_remove(&ctx).await;
     overlay_network_scope_and_attachable(&ctx).await;
@@ -124,6 +161,14 @@ async fn swarm_nodes_secrets_configs_services_tasks() {
     force_update_increments(&ctx).await;
     rollback_restores_previous_spec(&ctx).await;
     tasks_list_and_inspect(&ctx).await;
+    service_spec::full_service_spec_round_trips(&mut ctx).await;
+    service_spec::full_service_task_shows_the_spec(&ctx).await;
+    service_modes::global_service_spec_round_trips(&mut ctx).await;
+    service_modes::job_modes_round_trip(&mut ctx).await;
+    service_modes::service_list_filters(&ctx).await;
+    service_modes::task_list_filters(&ctx).await;
+    service_update::full_service_update_round_trips(&mut ctx).await;
+    service_spec::remove_spec_services(&mut ctx).await;
     blocking_client_sees_the_swarm(&ctx);
     remove_service_then_secret_and_config(&mut ctx).await;
     leave_and_join_errors(&mut ctx).await;
@@ -191,7 +236,12 @@ async fn init_reflects_spec(ctx: &mut Ctx) {
         SwarmSpecOptions::new()
             .task_history_retention_limit(2)
             .snapshot_interval(5000)
+            .keep_old_snapshots(1)
+            .log_entries_for_slow_followers(700)
+            .heartbeat_tick(2)
+            .election_tick(12)
             .dispatcher_heartbeat_period(Duration::from_secs(7))
+            .node_cert_expiry(Duration::from_secs(48 * 3600))
             .label(TEST_LABEL, "1"),
     );
     init.listen_addr = "127.0.0.1:2377".into();
@@ -205,8 +255,17 @@ async fn init_reflects_spec(ctx: &mut Ctx) {
         a["Spec"]["Orchestration"]["TaskHistoryRetentionLimit"], 2,
         "{a}"
     );
-    assert_eq!(a["Spec"]["Raft"]["SnapshotInterval"], 5000);
+    assert_eq!(
+        a["Spec"]["Raft"],
+        json!({"SnapshotInterval": 5000, "KeepOldSnapshots": 1,
+            "LogEntriesForSlowFollowers": 700, "HeartbeatTick": 2, "ElectionTick": 12}),
+    );
     assert_eq!(a["Spec"]["Dispatcher"]["HeartbeatPeriod"], 7_000_000_000i64);
+    assert_eq!(
+        a["Spec"]["CAConfig"]["NodeCertExpiry"],
+        48 * 3600 * 1_000_000_000i64
+    );
+
     assert_eq!(a["Spec"]["Labels"][TEST_LABEL], "1");
     assert_eq!(a["DefaultAddrPool"], json!(["10.213.0.0/16"]));
     assert_eq!(a["SubnetSize"], 26);
@@ -309,6 +368,78 @@ async fn update_rotates_and_merges(ctx: &mut Ctx) {
     assert!(is_update_out_of_sequence(e.kind()), "{e:?}");
 }
 
+/// Every SwarmSpec section berth builds, changed on a live swarm: each value set is
+/// read back, and what was not set keeps its value. The task default log driver is
+/// refused before sending: the daemon drops it (shown with a raw spec).
+#[allow(
+    deprecated,
+    reason = "shows that the deprecated task default log driver is refused"
+)]
+async fn swarm_spec_fields_update(ctx: &mut Ctx) {
+    step("swarm_spec_fields_update");
+    ctx.swarm
+        .update(
+            &SwarmSpecOptions::new()
+                .task_history_retention_limit(5)
+                .snapshot_interval(6000)
+                .keep_old_snapshots(2)
+                .log_entries_for_slow_followers(800)
+                .heartbeat_tick(3)
+                .election_tick(15)
+                .dispatcher_heartbeat_period(Duration::from_secs(9))
+                .node_cert_expiry(Duration::from_secs(72 * 3600)),
+            Rotate::default(),
+        )
+        .await
+        .expect("swarm spec update");
+    let spec = &ctx.swarm.attrs().expect("attrs").attrs["Spec"];
+    assert_eq!(spec["Orchestration"]["TaskHistoryRetentionLimit"], 5);
+    assert_eq!(
+        spec["Raft"],
+        json!({"SnapshotInterval": 6000, "KeepOldSnapshots": 2,
+            "LogEntriesForSlowFollowers": 800, "HeartbeatTick": 3, "ElectionTick": 15}),
+    );
+    assert_eq!(spec["Dispatcher"]["HeartbeatPeriod"], 9_000_000_000i64);
+    assert_eq!(
+        spec["CAConfig"]["NodeCertExpiry"],
+        72 * 3600 * 1_000_000_000i64
+    );
+    assert_eq!(spec["Labels"]["berth.step"], "update", "labels kept");
+    assert_eq!(spec["EncryptionConfig"]["AutoLockManagers"], false);
+
+    let v = ctx.swarm.version().expect("version");
+    let e = ctx
+        .swarm
+        .update(
+            &SwarmSpecOptions::new().log_driver(DriverConfig::new("json-file")),
+            Rotate::default(),
+        )
+        .await
+        .expect_err("task default log driver");
+    assert_eq!(e.category(), Category::InvalidArgument, "{e:?}");
+    ctx.swarm.reload().await.expect("reload");
+    assert_eq!(ctx.swarm.version(), Some(v), "nothing was sent");
+    let mut raw = ctx.swarm.attrs().expect("attrs").attrs["Spec"].clone();
+    raw["TaskDefaults"] =
+        json!({"LogDriver": {"Name": "json-file", "Options": {"max-size": "3m"}}});
+    ctx.swarm
+        .update_spec(v, raw, Rotate::default())
+        .await
+        .expect("raw spec with task defaults");
+    ctx.swarm.reload().await.expect("reload");
+    let a = &ctx.swarm.attrs().expect("attrs").attrs;
+    assert!(ctx.swarm.version() > Some(v));
+    assert!(
+        a["Spec"]["TaskDefaults"].get("LogDriver").is_none(),
+        "the daemon drops TaskDefaults.LogDriver: {}",
+        a["Spec"]["TaskDefaults"]
+    );
+    assert_eq!(
+        a["Spec"]["Raft"]["ElectionTick"], 15,
+        "the rest was applied"
+    );
+}
+
 async fn autolock_unlock_key(ctx: &mut Ctx) {
     step("autolock_unlock_key");
     ctx.swarm
@@ -318,6 +449,10 @@ async fn autolock_unlock_key(ctx: &mut Ctx) {
         )
         .await
         .expect("enable autolock");
+    assert_eq!(
+        ctx.swarm.attrs().expect("attrs").attrs["Spec"]["EncryptionConfig"]["AutoLockManagers"],
+        true
+    );
     let key = ctx.swarm.unlock_key().await.expect("unlock key");
     assert!(key.starts_with("SWMKEY-1-"), "{key}");
     ctx.swarm
@@ -378,6 +513,35 @@ async fn locked_after_restart_then_unlocked(ctx: &mut Ctx, key: &str) {
         .reload()
         .await
         .expect("swarm inspect after unlock");
+    // The manager answers before the daemon's network layer has rejoined the swarm
+    // (until then a swarm-scope network create fails with "cannot create a swarm
+    // scoped network when swarm is not active"): the node's agent sets the ingress
+    // network up once it has.
+    let start = Instant::now();
+    loop {
+        let ingress = ctx
+            .docker
+            .networks()
+            .list(
+                &NetworkList {
+                    filters: Filters::new()
+                        .with("name", "ingress")
+                        .with("scope", "swarm"),
+                    ..NetworkList::default()
+                },
+                false,
+            )
+            .await
+            .expect("network list");
+        if ingress.iter().any(|n| n.name() == Some("ingress")) {
+            break;
+        }
+        assert!(
+            start.elapsed() < DEADLINE,
+            "the ingress network did not come back after the unlock"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
 
 /// Stops the dockerd of the test engine and lets tests/engine/provision.sh start it
@@ -518,7 +682,7 @@ async fn overlay_network_scope_and_attachable(ctx: &Ctx) {
             |o, (k, v)| o.label(k, v),
         )
     };
-    let attachable = networks
+    let mut attachable = networks
         .create(&NetworkCreate {
             attachable: Some(true),
             scope: Some("swarm".into()),
@@ -526,6 +690,13 @@ async fn overlay_network_scope_and_attachable(ctx: &Ctx) {
         })
         .await
         .expect("create an attachable overlay network");
+    // The inspect shows the driver once the manager's allocator has taken the network
+    // (right after the restart above, not always at once).
+    let start = Instant::now();
+    while attachable.attrs().driver.as_deref() == Some("") && start.elapsed() < DEADLINE {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        attachable.reload().await.expect("network inspect");
+    }
     let a = attachable.attrs();
     assert_eq!(a.driver.as_deref(), Some("overlay"));
     assert_eq!(a.scope.as_deref(), Some("swarm"));
