@@ -266,8 +266,8 @@ pub(crate) async fn task_list_filters(ctx: &Ctx) {
         assert!(task_ids(&by_key).contains(&id), "label key includes {id}");
     }
 
-    // Desired state: the jobs' completed tasks stay desired `complete`... and the
-    // running services' tasks are desired `running`.
+    // Desired state: the running services' tasks are desired `running`, the jobs'
+    // completed ones are not.
     let running = list(
         Filters::new()
             .with("label", SPEC_LABEL)
