@@ -78,6 +78,27 @@ fn leave_with_cli() {
 }
 
 /// Announces a step with the time since the first one, so a slow step shows.
+/// Calls `remove` every 300 ms until it succeeds: the swarm releases what its tasks
+/// used (networks, secrets) asynchronously. Panics naming `what` with the last error
+/// once [`DEADLINE`] has passed.
+pub(crate) async fn remove_once_released<F, Fut>(what: &str, mut remove: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = berth::Result<()>>,
+{
+    let start = Instant::now();
+    loop {
+        match remove().await {
+            Ok(()) => return,
+            Err(e) if start.elapsed() < DEADLINE => {
+                let _ = e;
+                tokio::time::sleep(Duration::from_millis(300)).await;
+            }
+            Err(e) => panic!("remove {what}: {e:?}"),
+        }
+    }
+}
+
 fn step(name: &str) {
     static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
     let at = START.get_or_init(Instant::now).elapsed();
@@ -755,17 +776,7 @@ async fn overlay_network_scope_and_attachable(ctx: &Ctx) {
         .expect("leave the network");
 
     // The swarm releases the attachment asynchronously: remove once it has.
-    let start = Instant::now();
-    loop {
-        match attachable.remove().await {
-            Ok(()) => break,
-            Err(e) if start.elapsed() < DEADLINE => {
-                let _ = e;
-                tokio::time::sleep(Duration::from_millis(300)).await;
-            }
-            Err(e) => panic!("remove the attachable network: {e:?}"),
-        }
-    }
+    remove_once_released("the attachable network", || attachable.remove()).await;
     closed.remove().await.expect("remove the plain network");
     // The node drops its copy of a removed swarm network when the manager tells it.
     let start = Instant::now();
@@ -946,26 +957,32 @@ async fn create_service(ctx: &mut Ctx) {
 /// Polls the service's tasks until `n` run; fails with their states and errors.
 async fn task_reaches_running(ctx: &Ctx, n: usize) {
     step(&format!("task_reaches_running({n})"));
+    service_spec::running_containers_of(ctx.service(), n).await;
+}
+
+/// Polls `svc`'s tasks matching `filters` until `done` returns a value; after
+/// [`DEADLINE`] fails naming `what` with every task's state and error.
+pub(crate) async fn poll_tasks<T>(
+    svc: &Service,
+    filters: &Filters,
+    what: &str,
+    mut done: impl FnMut(&[berth::Typed<berth::models::Task>]) -> Option<T>,
+) -> T {
     let start = Instant::now();
     loop {
-        let tasks = ctx
-            .service()
-            .tasks(&Filters::new().with("desired-state", "running"))
-            .await
-            .expect("tasks");
-        let running = tasks
-            .iter()
-            .filter(|t| task_state(&t.attrs) == Some("running"))
-            .count();
-        if running == n {
-            return;
+        let tasks = svc.tasks(filters).await.expect("service tasks");
+        if let Some(v) = done(&tasks) {
+            return v;
         }
         if start.elapsed() > DEADLINE {
             let states: Vec<(Option<&str>, Option<&str>)> = tasks
                 .iter()
                 .map(|t| (task_state(&t.attrs), task_error(&t.attrs)))
                 .collect();
-            panic!("{n} running tasks not reached within {DEADLINE:?}: {states:?}");
+            panic!(
+                "{:?}: {what} not reached within {DEADLINE:?}: {states:?}",
+                svc.name()
+            );
         }
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
@@ -1391,17 +1408,7 @@ async fn remove_service_then_secret_and_config(ctx: &mut Ctx) {
         .expect_err("removed");
     assert!(e.is_not_found(), "{e:?}");
     // The secret stays in use until the tasks are gone.
-    let start = Instant::now();
-    loop {
-        match secret.remove().await {
-            Ok(()) => break,
-            Err(e) if start.elapsed() < DEADLINE => {
-                let _ = e;
-                tokio::time::sleep(Duration::from_millis(300)).await;
-            }
-            Err(e) => panic!("secret remove after the service: {e:?}"),
-        }
-    }
+    remove_once_released("the secret after its service", || secret.remove()).await;
     config.remove().await.expect("config remove");
     let e = ctx
         .docker

@@ -1,20 +1,20 @@
 //! Service modes other than replicated (global, the jobs) and the list filters of
 //! services and tasks, on the services of [`service_spec`](super::service_spec).
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use berth::Category;
 use berth::Service;
 use berth::api::services::{EndpointSpec, ServiceList, ServiceMode, ServiceOptions};
-use berth::api::tasks::{task_error, task_state};
+use berth::api::tasks::task_state;
 use berth::core::options::Healthcheck;
 use berth::core::request::Filters;
 use serde_json::json;
 
 use super::service_spec::{
-    SPEC_LABEL, assert_holds, labels, labels_json, running_containers_of, task_ids, tasks_of,
+    SPEC_LABEL, assert_holds, labels, labels_json, running_containers_of, task_ids,
 };
-use super::{CASE_LABEL, Ctx, DEADLINE, IMAGE, step};
+use super::{CASE_LABEL, Ctx, IMAGE, poll_tasks, step};
 
 /// A global service with TTY and stdin, its healthcheck turned off and an explicit
 /// virtual IP without ports.
@@ -75,29 +75,16 @@ pub(crate) async fn global_service_spec_round_trips(ctx: &mut Ctx) {
 
 /// Counts the service's tasks in state `complete`, polling until `n` are.
 async fn wait_complete(svc: &Service, n: usize) {
-    let start = Instant::now();
-    loop {
-        let tasks = tasks_of(svc, &Filters::new()).await;
+    let what = format!("{n} completed tasks");
+    let done = poll_tasks(svc, &Filters::new(), &what, |tasks| {
         let done = tasks
             .iter()
             .filter(|t| task_state(&t.attrs) == Some("complete"))
             .count();
-        if done >= n {
-            assert_eq!(done, n, "no more completions than asked for");
-            return;
-        }
-        if start.elapsed() > DEADLINE {
-            let states: Vec<(Option<&str>, Option<&str>)> = tasks
-                .iter()
-                .map(|t| (task_state(&t.attrs), task_error(&t.attrs)))
-                .collect();
-            panic!(
-                "{:?}: {n} completed tasks not reached: {states:?}",
-                svc.name()
-            );
-        }
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
+        (done >= n).then_some(done)
+    })
+    .await;
+    assert_eq!(done, n, "no more completions than asked for");
 }
 
 /// The job modes (API 1.41): a replicated job runs its completions at the allowed

@@ -13,7 +13,7 @@
 //! [`remove_spec_services`] removes them all before the secret and config they
 //! reference are removed.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use berth::api::networks::NetworkCreate;
 use berth::api::services::{
@@ -22,14 +22,14 @@ use berth::api::services::{
     TaskRestartPolicy, UpdateConfig, UpdateOrder,
 };
 use berth::api::swarm::DriverConfig;
-use berth::api::tasks::{task_container_id, task_error, task_state};
+use berth::api::tasks::{task_container_id, task_state};
 use berth::core::options::{Healthcheck, MountSpec, Propagation, Ulimit};
 use berth::core::request::Filters;
 use berth::{Container, Network, Service};
 use berth_tests::TEST_LABEL;
 use serde_json::{Value, json};
 
-use super::{CASE_LABEL, Ctx, DEADLINE, IMAGE, step};
+use super::{CASE_LABEL, Ctx, IMAGE, poll_tasks, remove_once_released, step};
 
 /// Set on the services of this module (service labels and container labels), with
 /// the service's role as the value.
@@ -116,29 +116,16 @@ pub(crate) async fn tasks_of(
 
 /// Polls until `n` of the service's tasks run; returns their containers' ids.
 pub(crate) async fn running_containers_of(svc: &Service, n: usize) -> Vec<String> {
-    let start = Instant::now();
-    loop {
-        let tasks = tasks_of(svc, &Filters::new().with("desired-state", "running")).await;
+    let running = Filters::new().with("desired-state", "running");
+    poll_tasks(svc, &running, &format!("{n} running tasks"), |tasks| {
         let ids: Vec<String> = tasks
             .iter()
             .filter(|t| task_state(&t.attrs) == Some("running"))
             .filter_map(|t| task_container_id(&t.attrs).map(str::to_owned))
             .collect();
-        if ids.len() == n {
-            return ids;
-        }
-        if start.elapsed() > DEADLINE {
-            let states: Vec<(Option<&str>, Option<&str>)> = tasks
-                .iter()
-                .map(|t| (task_state(&t.attrs), task_error(&t.attrs)))
-                .collect();
-            panic!(
-                "{:?}: {n} running tasks not reached within {DEADLINE:?}: {states:?}",
-                svc.name()
-            );
-        }
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
+        (ids.len() == n).then_some(ids)
+    })
+    .await
 }
 
 /// Runs `sh -c script` in `c` and returns its stdout; fails on a non-zero exit.
@@ -577,15 +564,5 @@ pub(crate) async fn remove_spec_services(ctx: &mut Ctx) {
         svc.remove().await.expect("remove a spec service");
     }
     let network = spec.network.expect("network");
-    let start = Instant::now();
-    loop {
-        match network.remove().await {
-            Ok(()) => break,
-            Err(e) if start.elapsed() < DEADLINE => {
-                let _ = e;
-                tokio::time::sleep(Duration::from_millis(300)).await;
-            }
-            Err(e) => panic!("remove the spec network: {e:?}"),
-        }
-    }
+    remove_once_released("the spec network", || network.remove()).await;
 }
