@@ -35,6 +35,14 @@ impl Case {
         Filters::new().with("label", format!("{CASE_LABEL}={}", self.tag))
     }
 
+    /// A prune of this case's volumes only.
+    fn prune(&self, all: bool) -> VolumePrune {
+        VolumePrune {
+            filters: self.label_filter(),
+            all,
+        }
+    }
+
     /// A named volume request with this case's labels.
     fn named(&self, suffix: &str) -> VolumeCreate {
         VolumeCreate::named(format!("{}-{suffix}", self.tag))
@@ -357,15 +365,11 @@ async fn prune_reclaims_space_and_keeps_what_is_not_this_cases() {
     let pruned = case
         .docker
         .volumes()
-        .prune(&VolumePrune {
-            filters: case.label_filter(),
-            // Named volumes too, on daemons (1.42+) that otherwise prune only anonymous ones.
-            all: true,
-        })
+        // Named volumes too, on daemons (1.42+) that otherwise prune only anonymous ones.
+        .prune(&case.prune(true))
         .await
         .expect("prune");
-    let mut deleted = VolumePrune::deleted(&pruned).to_vec();
-    deleted.sort();
+    let deleted = sorted(VolumePrune::deleted(&pruned));
     let mut expected = vec![full.name().to_owned(), empty.name().to_owned()];
     expected.sort();
     assert_eq!(deleted, expected, "api {api}");
@@ -386,13 +390,7 @@ async fn prune_reclaims_space_and_keeps_what_is_not_this_cases() {
         .await
         .expect("other label: kept");
 
-    let again = volumes
-        .prune(&VolumePrune {
-            filters: case.label_filter(),
-            all: true,
-        })
-        .await
-        .expect("prune again");
+    let again = volumes.prune(&case.prune(true)).await.expect("prune again");
     assert!(VolumePrune::deleted(&again).is_empty());
     assert_eq!(again.space_reclaimed, Some(0));
 }
@@ -422,15 +420,8 @@ async fn prune_without_all_follows_the_daemons_version() {
     let _c = case.with_volume(busy.name(), &["sleep", "300"]).await;
 
     let volumes = case.docker.volumes();
-    let pruned = volumes
-        .prune(&VolumePrune {
-            filters: case.label_filter(),
-            all: false,
-        })
-        .await
-        .expect("prune");
-    let mut deleted = VolumePrune::deleted(&pruned).to_vec();
-    deleted.sort();
+    let pruned = volumes.prune(&case.prune(false)).await.expect("prune");
+    let deleted = sorted(VolumePrune::deleted(&pruned));
     let mut expected = vec![anonymous.name().to_owned()];
     if api < berth::ApiVersion::new(1, 42) {
         // Before 1.42 every unused volume goes, named or not.
@@ -465,17 +456,13 @@ async fn prune_without_all_follows_the_daemons_version() {
         // `VolumePrune::all` is what works on every version: not sent here, where
         // named volumes are pruned anyway.
         let pruned = volumes
-            .prune(&VolumePrune {
-                filters: case.label_filter(),
-                all: true,
-            })
+            .prune(&case.prune(true))
             .await
             .expect("prune with all");
         assert_eq!(VolumePrune::deleted(&pruned), [later.name().to_owned()]);
     } else {
         let pruned = volumes.prune(&raw_all).await.expect("prune all=true");
-        let mut deleted = VolumePrune::deleted(&pruned).to_vec();
-        deleted.sort();
+        let deleted = sorted(VolumePrune::deleted(&pruned));
         let mut expected = vec![named.name().to_owned(), later.name().to_owned()];
         expected.sort();
         assert_eq!(deleted, expected);
@@ -526,4 +513,11 @@ impl Drop for GuardTag {
             .args(["volume", "rm", "-f", &self.0])
             .output();
     }
+}
+
+/// The names, sorted.
+fn sorted(names: &[String]) -> Vec<String> {
+    let mut v = names.to_vec();
+    v.sort();
+    v
 }
