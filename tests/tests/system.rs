@@ -1,15 +1,13 @@
 //! System area against the real daemon: ping, version, info, df, events, negotiation.
 
-use std::sync::{Arc, Mutex};
+use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
 use berth::api::system::{Events, Timestamp};
 use berth::core::request::Filters;
-use berth_tests::fake::{Behaviour, FakeDaemon, TempDir, captured};
+use berth_tests::fake::{Behaviour, FakeDaemon, RecordingProxy, captured};
 use berth_tests::{TEST_LABEL, docker, docker_cli, unique};
 use futures_util::StreamExt;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{UnixListener, UnixStream};
 
 /// dockerd runs one disk-usage operation at a time and answers a concurrent one with 500
 /// "a disk usage operation is already running": the tests that call df take turns.
@@ -214,48 +212,20 @@ fn blocking_client_does_the_same() {
     }
 }
 
-/// A proxy on a fresh socket in `dir` to the real daemon, writing every byte its
-/// clients send to the returned buffer: what only the wire shows, answered by the real
-/// daemon.
-fn recording_proxy(dir: &TempDir) -> (String, Arc<Mutex<Vec<u8>>>) {
-    let path = dir.0.join("docker.sock");
-    let listener = UnixListener::bind(&path).expect("bind the proxy socket");
-    let sent = Arc::new(Mutex::new(Vec::new()));
-    let record = sent.clone();
-    tokio::spawn(async move {
-        while let Ok((client, _)) = listener.accept().await {
-            let Ok(daemon) = UnixStream::connect("/var/run/docker.sock").await else {
-                return;
-            };
-            let (mut client_rx, mut client_tx) = client.into_split();
-            let (mut daemon_rx, mut daemon_tx) = daemon.into_split();
-            tokio::spawn(async move {
-                let _ = tokio::io::copy(&mut daemon_rx, &mut client_tx).await;
-            });
-            let record = record.clone();
-            tokio::spawn(async move {
-                let mut buf = [0u8; 16 * 1024];
-                while let Ok(n @ 1..) = client_rx.read(&mut buf).await {
-                    if let Ok(mut r) = record.lock() {
-                        r.extend_from_slice(&buf[..n]);
-                    }
-                    if daemon_tx.write_all(&buf[..n]).await.is_err() {
-                        break;
-                    }
-                }
-            });
-        }
-    });
-    (format!("unix://{}", path.display()), sent)
-}
-
-/// The request lines (`GET /v1.41/info`) in what a client sent, in order.
-fn request_lines(sent: &Mutex<Vec<u8>>) -> Vec<String> {
-    let bytes = sent.lock().map(|b| b.clone()).unwrap_or_default();
-    String::from_utf8_lossy(&bytes)
+/// The request lines (`GET /v1.41/info`) of what the proxy's clients sent, in order.
+fn request_lines(proxy: &RecordingProxy) -> Vec<String> {
+    String::from_utf8_lossy(&proxy.sent().concat())
         .split("\r\n")
         .filter_map(|l| l.strip_suffix(" HTTP/1.1"))
         .map(str::to_owned)
+        .collect()
+}
+
+/// The first line of each request head the fake daemon received.
+fn first_lines(fake: &FakeDaemon) -> Vec<String> {
+    fake.request_heads()
+        .iter()
+        .map(|h| h.lines().next().unwrap_or_default().to_owned())
         .collect()
 }
 
@@ -263,16 +233,17 @@ fn request_lines(sent: &Mutex<Vec<u8>>) -> Vec<String> {
 async fn negotiated_version_is_used_on_the_wire() {
     // Through a recording proxy to the real daemon: negotiation asks the unversioned
     // `/_ping` once, and every later request carries the version it answered.
-    let dir = TempDir::new("negotiation-proxy");
-    let (url, sent) = recording_proxy(&dir);
-    let d = berth::Docker::builder(&url).build().expect("client");
+    let proxy = RecordingProxy::start(PathBuf::from("/var/run/docker.sock")).await;
+    let d = berth::Docker::builder(&proxy.url())
+        .build()
+        .expect("client");
     let server = docker_cli(&["version", "--format", "{{.Server.APIVersion}}"]);
     let negotiated = berth::ApiVersion::MAX.min(server.parse().expect("api version"));
     assert!(d.info().await.expect("info").id.is_some());
     assert!(d.version().await.expect("version").version.is_some());
     assert_eq!(d.api_version().await.expect("negotiated"), negotiated);
     assert_eq!(
-        request_lines(&sent),
+        request_lines(&proxy),
         [
             "GET /_ping".to_owned(),
             format!("GET /v{negotiated}/info"),
@@ -309,11 +280,7 @@ async fn an_older_daemons_ping_version_is_used_for_later_requests() {
     // df needs 1.25: refused before anything is sent.
     let e = d.df().await.expect_err("df needs 1.25");
     assert_eq!(e.category(), berth::Category::UnsupportedApiVersion, "{e}");
-    let lines: Vec<String> = fake
-        .request_heads()
-        .iter()
-        .map(|h| h.lines().next().unwrap_or_default().to_owned())
-        .collect();
+    let lines = first_lines(&fake);
     assert_eq!(
         lines,
         ["GET /_ping HTTP/1.1", "GET /v1.24/info HTTP/1.1"],
@@ -344,11 +311,7 @@ async fn without_a_ping_header_the_version_comes_from_unversioned_version() {
         d.api_version().await.expect("negotiated"),
         berth::ApiVersion::new(1, 30)
     );
-    let lines: Vec<String> = fake
-        .request_heads()
-        .iter()
-        .map(|h| h.lines().next().unwrap_or_default().to_owned())
-        .collect();
+    let lines = first_lines(&fake);
     assert_eq!(
         lines,
         [
