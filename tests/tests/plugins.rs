@@ -17,11 +17,11 @@ use berth::api::volumes::{VolumeCreate, VolumeRemove};
 use berth::core::request::Filters;
 use berth::{Category, Docker};
 use berth_tests::fake::TempDir;
+use berth_tests::registry::REGISTRY;
 use berth_tests::{docker, docker_cli, unique};
 use futures_util::StreamExt;
 
 const IMAGE: &str = "busybox:berth-test";
-const REGISTRY: &str = "127.0.0.1:5000";
 /// Where the plugin server lives inside the plugin rootfs.
 const SERVER: &str = "/berth-test-plugin";
 

@@ -99,6 +99,16 @@ where
     }
 }
 
+/// `opts` with each label set on the service and on its containers.
+pub(crate) fn labelled(
+    opts: ServiceOptions,
+    labels: impl IntoIterator<Item = (String, String)>,
+) -> ServiceOptions {
+    labels.into_iter().fold(opts, |o, (k, v)| {
+        o.label(k.clone(), v.clone()).container_label(k, v)
+    })
+}
+
 fn step(name: &str) {
     static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
     let at = START.get_or_init(Instant::now).elapsed();
@@ -895,7 +905,7 @@ async fn create_service(ctx: &mut Ctx) {
         secret.name().expect("name"),
         config.name().expect("name")
     );
-    let mut opts = ServiceOptions::new(IMAGE)
+    let opts = ServiceOptions::new(IMAGE)
         .name(format!("{}-svc", ctx.case))
         .command(["sh", "-c", &script])
         .env("E1", "one")
@@ -929,9 +939,7 @@ async fn create_service(ctx: &mut Ctx) {
             mode: Some("vip".into()),
             ports: Vec::new(),
         });
-    for (k, v) in ctx.labels() {
-        opts = opts.label(k.clone(), v.clone()).container_label(k, v);
-    }
+    let opts = labelled(opts, ctx.labels());
     let (svc, created) = ctx
         .docker
         .services()
@@ -1206,15 +1214,13 @@ async fn scale_to_two(ctx: &Ctx) {
 
 async fn global_service_refuses_scale(ctx: &Ctx) {
     step("global_service_refuses_scale");
-    let mut opts = ServiceOptions::new(IMAGE)
+    let opts = ServiceOptions::new(IMAGE)
         .name(format!("{}-global", ctx.case))
         .command(["sleep", "300"])
         .mode(ServiceMode::Global)
         .stop_grace_period(Duration::from_secs(1))
         .expect("grace");
-    for (k, v) in ctx.labels() {
-        opts = opts.label(k.clone(), v.clone()).container_label(k, v);
-    }
+    let opts = labelled(opts, ctx.labels());
     let g = ctx
         .docker
         .services()
@@ -1235,7 +1241,7 @@ async fn global_service_refuses_scale(ctx: &Ctx) {
 /// daemon stores the endpoint spec and allocates the ports as asked.
 async fn published_ports_are_kept(ctx: &Ctx) {
     step("published_ports_are_kept");
-    let mut opts = ServiceOptions::new(IMAGE)
+    let opts = ServiceOptions::new(IMAGE)
         .name(format!("{}-ports", ctx.case))
         .command(["sleep", "300"])
         .mode(ServiceMode::Replicated(Some(0)))
@@ -1245,9 +1251,7 @@ async fn published_ports_are_kept(ctx: &Ctx) {
                 .port_config(PortConfig::new(Some(30053), 53).protocol(PortProtocol::Udp))
                 .port_config(PortConfig::new(Some(30443), 443).publish_mode(PublishMode::Host)),
         );
-    for (k, v) in ctx.labels() {
-        opts = opts.label(k.clone(), v.clone()).container_label(k, v);
-    }
+    let opts = labelled(opts, ctx.labels());
     let svc = ctx
         .docker
         .services()

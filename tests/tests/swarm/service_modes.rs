@@ -14,13 +14,13 @@ use serde_json::json;
 use super::service_spec::{
     SPEC_LABEL, assert_holds, labels, labels_json, running_containers_of, task_ids,
 };
-use super::{CASE_LABEL, Ctx, IMAGE, poll_tasks, step};
+use super::{CASE_LABEL, Ctx, IMAGE, labelled, poll_tasks, step};
 
 /// A global service with TTY and stdin, its healthcheck turned off and an explicit
 /// virtual IP without ports.
 pub(crate) async fn global_service_spec_round_trips(ctx: &mut Ctx) {
     step("global_service_spec_round_trips");
-    let mut opts = ServiceOptions::new(IMAGE)
+    let opts = ServiceOptions::new(IMAGE)
         .name(format!("{}-glob", ctx.case))
         .mode(ServiceMode::Global)
         .command(["sleep", "300"])
@@ -34,9 +34,7 @@ pub(crate) async fn global_service_spec_round_trips(ctx: &mut Ctx) {
             mode: Some("vip".into()),
             ports: vec![],
         });
-    for (k, v) in labels(ctx, "global") {
-        opts = opts.label(k.clone(), v.clone()).container_label(k, v);
-    }
+    let opts = labelled(opts, labels(ctx, "global"));
     let svc = ctx
         .docker
         .services()
@@ -92,12 +90,12 @@ async fn wait_complete(svc: &Service, n: usize) {
 pub(crate) async fn job_modes_round_trip(ctx: &mut Ctx) {
     step("job_modes_round_trip");
     let job = |suffix: &str, mode: ServiceMode| {
-        labels(ctx, suffix).into_iter().fold(
+        labelled(
             ServiceOptions::new(IMAGE)
                 .name(format!("{}-{suffix}", ctx.case))
                 .command(["true"])
                 .mode(mode),
-            |o, (k, v)| o.label(k.clone(), v.clone()).container_label(k, v),
+            labels(ctx, suffix),
         )
     };
     let services = ctx.docker.services();

@@ -29,7 +29,7 @@ use berth::{Container, Network, Service};
 use berth_tests::TEST_LABEL;
 use serde_json::{Value, json};
 
-use super::{CASE_LABEL, Ctx, IMAGE, poll_tasks, remove_once_released, step};
+use super::{CASE_LABEL, Ctx, IMAGE, labelled, poll_tasks, remove_once_released, step};
 
 /// Set on the services of this module (service labels and container labels), with
 /// the service's role as the value.
@@ -179,7 +179,7 @@ pub(crate) async fn full_service_spec_round_trips(ctx: &mut Ctx) {
         .owner("65534", "0", 0o440);
     let script = "echo ready; exec sleep 300";
     let vol = volume_name(ctx);
-    let mut opts = ServiceOptions::new(IMAGE)
+    let opts = ServiceOptions::new(IMAGE)
         .name(format!("{}-full", ctx.case))
         .mode(ServiceMode::replicated(1))
         .command(["sh", "-c"])
@@ -322,9 +322,7 @@ pub(crate) async fn full_service_spec_round_trips(ctx: &mut Ctx) {
             max_failure_ratio: Some(0.5),
             order: Some(UpdateOrder::StopFirst),
         });
-    for (k, v) in labels(ctx, "full") {
-        opts = opts.label(k.clone(), v.clone()).container_label(k, v);
-    }
+    let opts = labelled(opts, labels(ctx, "full"));
     let svc = ctx
         .docker
         .services()

@@ -17,7 +17,7 @@ use berth::core::request::Filters;
 use serde_json::{Value, json};
 
 use super::service_spec::{MIB, SEC, assert_holds, labels, task_ids, tasks_of};
-use super::{Ctx, DEADLINE, step};
+use super::{Ctx, DEADLINE, labelled, step};
 
 /// Updates the full service to zero replicas with every option changed, adding the
 /// ones no task could run with here (a Windows credential spec, an SELinux context,
@@ -151,9 +151,7 @@ pub(crate) async fn full_service_update_round_trips(ctx: &mut Ctx) {
         });
     let mut new_labels = labels(ctx, "full");
     new_labels.push(("berth.full.updated".into(), "yes".into()));
-    for (k, v) in new_labels.iter().cloned() {
-        changes = changes.label(k.clone(), v.clone()).container_label(k, v);
-    }
+    changes = labelled(changes, new_labels.iter().cloned());
     full.update(&changes)
         .await
         .expect("update the full service");
