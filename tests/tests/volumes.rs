@@ -45,7 +45,16 @@ impl Case {
 
     /// A named volume request with this case's labels.
     fn named(&self, suffix: &str) -> VolumeCreate {
-        VolumeCreate::named(format!("{}-{suffix}", self.tag))
+        self.labelled(VolumeCreate::named(format!("{}-{suffix}", self.tag)))
+    }
+
+    /// An anonymous volume request with this case's labels.
+    fn anonymous(&self) -> VolumeCreate {
+        self.labelled(VolumeCreate::anonymous())
+    }
+
+    fn labelled(&self, request: VolumeCreate) -> VolumeCreate {
+        request
             .label(TEST_LABEL, "1")
             .label(CASE_LABEL, self.tag.clone())
     }
@@ -152,13 +161,7 @@ async fn create_named_and_anonymous_then_inspect() {
     );
 
     // Anonymous: the daemon names it (64 hex digits); 201 with the volume itself.
-    let anonymous = case
-        .create(
-            &VolumeCreate::anonymous()
-                .label(TEST_LABEL, "1")
-                .label(CASE_LABEL, case.tag.clone()),
-        )
-        .await;
+    let anonymous = case.create(&case.anonymous()).await;
     assert_eq!(anonymous.name().len(), 64);
     assert!(anonymous.name().chars().all(|c| c.is_ascii_hexdigit()));
     case.docker
@@ -400,13 +403,7 @@ async fn prune_without_all_follows_the_daemons_version() {
     let case = Case::new("vol-prune-noall").await;
     let api = case.docker.api_version().await.expect("api");
     let named = case.create(&case.named("named")).await;
-    let anonymous = case
-        .create(
-            &VolumeCreate::anonymous()
-                .label(TEST_LABEL, "1")
-                .label(CASE_LABEL, case.tag.clone()),
-        )
-        .await;
+    let anonymous = case.create(&case.anonymous()).await;
     // Driver options make it a mount, which the daemon never prunes (no space to win).
     let mounted = case
         .create(
