@@ -48,7 +48,7 @@ use crate::images::ImagesBench;
 use crate::plugin::PluginBench;
 use crate::raw::{AsyncRawClient, RawClient, get_request};
 use crate::report::Report;
-use crate::stats::{Summary, summarize};
+use crate::stats::{Summary, percentile, summarize};
 use crate::stream::{Source, StreamBench};
 use crate::subprocess::Child;
 
@@ -78,9 +78,13 @@ struct Args {
     #[arg(long, default_value_t = 200)]
     warmup: usize,
     /// Measured calls are split in this many rounds; each round runs every client in
-    /// turn (rotating who goes first), so daemon noise hits all clients alike.
-    #[arg(long, default_value_t = 10)]
-    rounds: usize,
+    /// turn, so daemon noise hits all clients alike [default: one balanced cycle of
+    /// --schedule: the client count if even, twice it if odd; 18 for all nine].
+    #[arg(long)]
+    rounds: Option<usize>,
+    /// The order of the clients in each round of the latency part.
+    #[arg(long, value_enum, default_value_t = Schedule::Balanced)]
+    schedule: Schedule,
     /// Daemon socket [default: $DOCKER_HOST if unix://…, else /var/run/docker.sock].
     #[arg(long)]
     socket: Option<PathBuf>,
@@ -164,6 +168,48 @@ enum Part {
     Plugin,
     /// The stream decoders in process, no I/O: multiplexed demux GB/s.
     Decode,
+}
+
+/// The order of the clients within the latency part's rounds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Schedule {
+    /// Williams design: over one cycle every client goes first, last, and right after
+    /// every other client equally often, so what a turn inherits from the one before it
+    /// (a child process just exited, caches, where the scheduler left the daemon's
+    /// threads) is spread over all clients.
+    Balanced,
+    /// The same order each round, rotated by one: every client always follows the same
+    /// client (the floor always follows docker-py). What runs before 2026-11-28 used.
+    Cyclic,
+}
+
+/// The order of `n` clients (indices) in round `round` of `schedule`.
+fn round_order(schedule: Schedule, n: usize, round: usize) -> Vec<usize> {
+    match schedule {
+        Schedule::Cyclic => (0..n).map(|k| (round + k) % n).collect(),
+        Schedule::Balanced => {
+            // First row 0, 1, n-1, 2, n-2, …; row r adds r (mod n). For odd n the
+            // second n rows are the first n reversed, which balances the successions.
+            let first = (0..n).map(|j| {
+                if j % 2 == 1 {
+                    j.div_ceil(2)
+                } else {
+                    (n - j / 2) % n
+                }
+            });
+            let r = round % balanced_cycle(n);
+            let mut row: Vec<usize> = first.map(|c| (c + r % n) % n).collect();
+            if r >= n {
+                row.reverse();
+            }
+            row
+        }
+    }
+}
+
+/// Rounds in one cycle of the balanced schedule for `n` clients.
+fn balanced_cycle(n: usize) -> usize {
+    if n % 2 == 0 { n } else { 2 * n }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -634,7 +680,7 @@ fn median_f64(v: &[f64]) -> f64 {
 }
 
 fn run(args: Args) -> Result<()> {
-    if args.iters == 0 || args.rounds == 0 {
+    if args.iters == 0 || args.rounds == Some(0) {
         return Err("--iters and --rounds must be at least 1".into());
     }
     if args.concurrency == 0
@@ -952,11 +998,20 @@ fn latency(
         }
     }
 
+    let rounds = args
+        .rounds
+        .unwrap_or_else(|| balanced_cycle(clients.len()))
+        .min(args.iters);
     println!();
     println!(
-        "latency: N={} measured calls per (op, client) in {} interleaved rounds, \
-         warm-up {} per (op, client)",
-        args.iters, args.rounds, args.warmup,
+        "latency: N={} measured calls per (op, client) in {rounds} interleaved rounds ({} \
+         order), warm-up {} per (op, client)",
+        args.iters,
+        match args.schedule {
+            Schedule::Balanced => "balanced: each client after each other equally often",
+            Schedule::Cyclic => "cyclic",
+        },
+        args.warmup,
     );
     println!(
         "  raw floor = blocking std UnixStream + httparse, one keep-alive connection, body not \
@@ -995,20 +1050,36 @@ fn latency(
                 .collect()
         })
         .collect();
-    let per_round = args.iters / args.rounds;
-    for round in 0..args.rounds {
-        let n = if round + 1 == args.rounds {
-            args.iters - per_round * (args.rounds - 1)
+    let per_round = args.iters / rounds;
+    for round in 0..rounds {
+        let n = if round + 1 == rounds {
+            args.iters - per_round * (rounds - 1)
         } else {
             per_round
         };
+        let order = round_order(args.schedule, clients.len(), round);
         for &op in ops {
-            for k in 0..clients.len() {
-                let client = clients[(round + k) % clients.len()];
+            for &k in &order {
+                let client = clients[k];
                 bench.run(client, op, n, &mut samples[op_index(op)][client.index()])?;
             }
         }
     }
+
+    // Before the samples are sorted: berth's p50 against the floor's within each round.
+    let per_round_ratios: Vec<(Op, Vec<f64>)> = ops
+        .iter()
+        .map(|&op| {
+            let s = &samples[op_index(op)];
+            let r = round_ratios(
+                &s[Client::Berth.index()],
+                &s[Client::Raw.index()],
+                per_round,
+                rounds,
+            );
+            (op, r)
+        })
+        .collect();
 
     // summaries[op][client]; None for what was not measured.
     let summaries: Vec<Vec<Option<Summary>>> = samples
@@ -1037,6 +1108,24 @@ fn latency(
             "verdict {:<8} berth ≤ {TARGET_RATIO:.2}× raw floor: {} (p50 {ct:.2}×{extra})",
             op.name(),
             yes(ct, TARGET_RATIO),
+        );
+    }
+    // How steady the verdict's ratio is within the run: a miss in every round is berth's,
+    // a miss in some is the run's.
+    for (op, r) in &per_round_ratios {
+        if r.is_empty() {
+            continue;
+        }
+        let met = r.iter().filter(|&&x| x <= TARGET_RATIO).count();
+        let (lo, hi) = r
+            .iter()
+            .fold((f64::MAX, f64::MIN), |(lo, hi), &x| (lo.min(x), hi.max(x)));
+        println!(
+            "  {:<8} berth vs raw floor round by round (p50 of each round's calls): \
+             {lo:.2}–{hi:.2}×, median {:.2}×; ≤ {TARGET_RATIO:.2}× in {met} of {} rounds",
+            op.name(),
+            median_f64(r),
+            r.len(),
         );
     }
     // The C ABI against native berth: the same library, called from C in its own process.
@@ -1076,6 +1165,27 @@ fn latency(
         )?;
     }
     Ok(())
+}
+
+/// The ratio of `a`'s p50 to `b`'s within each round: round `r` holds samples
+/// `r * per_round ..`, the last round the rest. Empty unless both were measured.
+fn round_ratios(a: &[u64], b: &[u64], per_round: usize, rounds: usize) -> Vec<f64> {
+    if a.is_empty() || b.is_empty() || per_round == 0 {
+        return Vec::new();
+    }
+    let round = |v: &[u64], r: usize| -> Option<u64> {
+        let end = if r + 1 == rounds {
+            v.len()
+        } else {
+            (r + 1) * per_round
+        };
+        let mut part = v.get(r * per_round..end)?.to_vec();
+        part.sort_unstable();
+        percentile(&part, 50.0)
+    };
+    (0..rounds)
+        .filter_map(|r| Some(round(a, r)? as f64 / round(b, r)? as f64))
+        .collect()
 }
 
 fn us(ns: u64) -> f64 {
@@ -1386,6 +1496,56 @@ mod tests {
         assert!(parse_size("1.5G").is_err());
         assert!(parse_size("G").is_err());
         assert!(parse_size("99999999999999999999G").is_err());
+    }
+
+    #[test]
+    fn balanced_rounds_give_every_client_every_predecessor_equally() {
+        for n in 1..=10 {
+            let cycle = balanced_cycle(n);
+            let mut follows = vec![vec![0usize; n]; n];
+            let mut first = vec![0usize; n];
+            for round in 0..cycle {
+                let row = round_order(Schedule::Balanced, n, round);
+                let mut sorted = row.clone();
+                sorted.sort_unstable();
+                assert_eq!(sorted, (0..n).collect::<Vec<_>>(), "n={n} round {round}");
+                first[row[0]] += 1;
+                for w in row.windows(2) {
+                    follows[w[1]][w[0]] += 1;
+                }
+            }
+            let each = cycle / n;
+            assert!(first.iter().all(|&f| f == each), "n={n}: firsts {first:?}");
+            for (b, row) in follows.iter().enumerate() {
+                for (a, &count) in row.iter().enumerate() {
+                    let want = if a == b { 0 } else { each };
+                    assert_eq!(count, want, "n={n}: {b} after {a}");
+                }
+            }
+            // The cycle repeats.
+            assert_eq!(
+                round_order(Schedule::Balanced, n, cycle + 1),
+                round_order(Schedule::Balanced, n, 1)
+            );
+        }
+        // The old schedule: the floor (0) always follows the last client.
+        let n = 9;
+        for round in 0..n {
+            let row = round_order(Schedule::Cyclic, n, round);
+            if let Some(i) = row.iter().position(|&c| c == 0).filter(|&i| i > 0) {
+                assert_eq!(row[i - 1], n - 1);
+            }
+        }
+    }
+
+    #[test]
+    fn ratios_round_by_round() {
+        // Three rounds of two calls, the last with three.
+        let a = [10, 20, 30, 30, 50, 50, 50];
+        let b = [10, 10, 10, 10, 100, 100, 100];
+        let r = round_ratios(&a, &b, 2, 3);
+        assert_eq!(r, vec![1.0, 3.0, 0.5]);
+        assert!(round_ratios(&a, &[], 2, 3).is_empty());
     }
 
     #[test]
