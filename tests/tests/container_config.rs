@@ -350,6 +350,7 @@ async fn binds_mounts_tmpfs_and_volumes_from() -> R {
         )?
         .mount_str("/m-anon")?
         .tmpfs("/run/t:rw,size=64k,mode=1770")?
+        .tmpfs_mounts([("/run/u", "size=32k")])?
         .volumes_from(&format!("{src_name}:ro"))
         .volume_driver("local")
         .network_mode("none");
@@ -369,7 +370,7 @@ async fn binds_mounts_tmpfs_and_volumes_from() -> R {
              "TmpfsOptions": {"SizeBytes": (2 << 20), "Mode": 0o1770}},
             {"Type": "volume", "Target": "/m-anon"},
         ],
-        "HostConfig.Tmpfs": {"/run/t": "rw,size=64k,mode=1770"},
+        "HostConfig.Tmpfs": {"/run/t": "rw,size=64k,mode=1770", "/run/u": "size=32k"},
         "HostConfig.VolumesFrom": [(format!("{src_name}:ro"))],
         "HostConfig.VolumeDriver": "local",
         "HostConfig.NetworkMode": "none",
@@ -394,6 +395,7 @@ async fn binds_mounts_tmpfs_and_volumes_from() -> R {
         ("/shared", &[" ro,"]), // volumes_from ":ro"
         ("/m-tmp", &["tmpfs ", "size=2048k", "mode=1770"]),
         ("/run/t", &["tmpfs ", "size=64k", "mode=1770"]),
+        ("/run/u", &["tmpfs ", "size=32k"]),
         ("/m-vol", &["tmpfs ", "size=1024k"]),
         ("/m-anon", &[" rw,"]),
     ] {

@@ -68,12 +68,34 @@ impl ContainerOptions {
     }
 
     /// A tmpfs from a list entry `"/path[:options]"` (`Tmpfs`).
-    pub fn tmpfs(mut self, entry: &str) -> Result<ContainerOptions> {
-        let (path, opts) = tmpfs_entry(entry)?;
-        self.host
-            .tmpfs
-            .get_or_insert_with(HashMap::new)
-            .insert(path, opts);
+    pub fn tmpfs(self, entry: &str) -> Result<ContainerOptions> {
+        self.tmpfs_mounts([tmpfs_entry(entry)?])
+    }
+
+    /// tmpfs mounts from docker-py's dict form, path → options (`""` for none):
+    /// `[("/run", "size=64m"), ("/tmp", "")]` or a `HashMap` (`Tmpfs`). Each path must be
+    /// absolute; options are passed as given.
+    pub fn tmpfs_mounts<P, O>(
+        mut self,
+        mounts: impl IntoIterator<Item = (P, O)>,
+    ) -> Result<ContainerOptions>
+    where
+        P: Into<String>,
+        O: Into<String>,
+    {
+        for (path, opts) in mounts {
+            let (path, opts) = (path.into(), opts.into());
+            if !path.starts_with('/') {
+                return Err(Error::InvalidArgument(format!(
+                    "tmpfs {path:?}: the path is not absolute; expected a path like \"/run\" \
+                     with options like \"rw,size=64m\""
+                )));
+            }
+            self.host
+                .tmpfs
+                .get_or_insert_with(HashMap::new)
+                .insert(path, opts);
+        }
         Ok(self)
     }
 

@@ -1,5 +1,6 @@
 //! Builder behaviour: string setters, validation, API gates, derived fields.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -362,6 +363,11 @@ fn value_range_checks() {
     assert!(ContainerOptions::new("i").ulimit_str("nofile").is_err());
     assert!(ContainerOptions::new("i").device("/dev/x:y").is_err());
     assert!(ContainerOptions::new("i").tmpfs("x").is_err());
+    assert!(
+        ContainerOptions::new("i")
+            .tmpfs_mounts([("/ok", ""), ("rel", "size=1m")])
+            .is_err()
+    );
     assert!(ContainerOptions::new("i").bind("/h").is_err());
     assert!(
         ContainerOptions::new("i")
@@ -596,4 +602,30 @@ fn escape_hatches() {
     assert_eq!(b["Shell"], json!(["/bin/sh"]));
     assert_eq!(b["HostConfig"]["MaskedPaths"], json!(["/proc/kcore"]));
     assert_eq!(b["HostConfig"]["NetworkMode"], "bridge");
+}
+
+#[test]
+fn tmpfs_dict_and_list_forms_agree() {
+    // docker-py: tmpfs={"/run": "size=64m", "/tmp": ""} or ["/run:size=64m", "/tmp"].
+    let dict = ContainerOptions::new("i")
+        .tmpfs_mounts(HashMap::from([("/run", "size=64m"), ("/tmp", "")]))
+        .expect("valid");
+    let list = ContainerOptions::new("i")
+        .tmpfs("/run:size=64m")
+        .and_then(|o| o.tmpfs("/tmp"))
+        .expect("valid");
+    let want = json!({"/run": "size=64m", "/tmp": ""});
+    for o in [dict, list] {
+        let body = o.to_json(ApiVersion::new(1, 41)).expect("body");
+        assert_eq!(body["HostConfig"]["Tmpfs"], want);
+    }
+    // Options pass as given, a colon in them included; a later entry for a path wins.
+    let o = ContainerOptions::new("i")
+        .tmpfs_mounts([("/a", "size=1m"), ("/a", "mode=1777,uid=1:2")])
+        .expect("valid");
+    let body = o.to_json(ApiVersion::new(1, 41)).expect("body");
+    assert_eq!(
+        body["HostConfig"]["Tmpfs"],
+        json!({"/a": "mode=1777,uid=1:2"})
+    );
 }
