@@ -209,7 +209,7 @@ fn round_order(schedule: Schedule, n: usize, round: usize) -> Vec<usize> {
 
 /// Rounds in one cycle of the balanced schedule for `n` clients.
 fn balanced_cycle(n: usize) -> usize {
-    if n % 2 == 0 { n } else { 2 * n }
+    if n.is_multiple_of(2) { n } else { 2 * n }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
