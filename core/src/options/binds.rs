@@ -382,13 +382,19 @@ pub fn volumes_from(s: &str) -> Vec<String> {
 /// One tmpfs list entry: `"/path:opts"` → `("/path", "opts")`, `"/path"` → `("/path", "")`.
 pub fn tmpfs_entry(s: &str) -> Result<(String, String)> {
     let (path, opts) = s.split_once(':').unwrap_or((s, ""));
-    if !path.starts_with('/') {
-        return Err(Error::InvalidArgument(format!(
-            "tmpfs {s:?}: path {path:?} is not absolute; expected /path[:options] like \
-             \"/run:rw,size=64m\""
-        )));
-    }
+    require_absolute_tmpfs(path, s, "/path[:options] like \"/run:rw,size=64m\"")?;
     Ok((path.to_owned(), opts.to_owned()))
+}
+
+/// Refuses a tmpfs mount point that is not absolute; `given` is what the caller wrote,
+/// `expected` the form the error shows.
+pub(crate) fn require_absolute_tmpfs(path: &str, given: &str, expected: &str) -> Result<()> {
+    if path.starts_with('/') {
+        return Ok(());
+    }
+    Err(Error::InvalidArgument(format!(
+        "tmpfs {given:?}: path {path:?} is not absolute; expected {expected}"
+    )))
 }
 
 /// docker-py's `convert_tmpfs_mounts` for the list form.

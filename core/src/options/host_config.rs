@@ -4,7 +4,10 @@
 use std::collections::HashMap;
 use std::fmt::Display;
 
-use super::binds::{Bind, BindTarget, binds_from_map, parse_device, tmpfs_entry, volumes_from};
+use super::binds::{
+    Bind, BindTarget, binds_from_map, parse_device, require_absolute_tmpfs, tmpfs_entry,
+    volumes_from,
+};
 use super::container::{ContainerOptions, push};
 use super::env::link;
 use super::mounts::MountSpec;
@@ -68,8 +71,10 @@ impl ContainerOptions {
     }
 
     /// A tmpfs from a list entry `"/path[:options]"` (`Tmpfs`).
-    pub fn tmpfs(self, entry: &str) -> Result<ContainerOptions> {
-        self.tmpfs_mounts([tmpfs_entry(entry)?])
+    pub fn tmpfs(mut self, entry: &str) -> Result<ContainerOptions> {
+        let (path, opts) = tmpfs_entry(entry)?;
+        self.insert_tmpfs(path, opts);
+        Ok(self)
     }
 
     /// tmpfs mounts from docker-py's dict form, path → options (`""` for none):
@@ -84,19 +89,22 @@ impl ContainerOptions {
         O: Into<String>,
     {
         for (path, opts) in mounts {
-            let (path, opts) = (path.into(), opts.into());
-            if !path.starts_with('/') {
-                return Err(Error::InvalidArgument(format!(
-                    "tmpfs {path:?}: the path is not absolute; expected a path like \"/run\" \
-                     with options like \"rw,size=64m\""
-                )));
-            }
-            self.host
-                .tmpfs
-                .get_or_insert_with(HashMap::new)
-                .insert(path, opts);
+            let path = path.into();
+            require_absolute_tmpfs(
+                &path,
+                &path,
+                "a path like \"/run\" with options like \"rw,size=64m\"",
+            )?;
+            self.insert_tmpfs(path, opts.into());
         }
         Ok(self)
+    }
+
+    fn insert_tmpfs(&mut self, path: String, opts: String) {
+        self.host
+            .tmpfs
+            .get_or_insert_with(HashMap::new)
+            .insert(path, opts);
     }
 
     /// `VolumeDriver`.
