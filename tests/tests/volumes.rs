@@ -373,8 +373,7 @@ async fn prune_reclaims_space_and_keeps_what_is_not_this_cases() {
         .await
         .expect("prune");
     let deleted = sorted(VolumePrune::deleted(&pruned));
-    let mut expected = vec![full.name().to_owned(), empty.name().to_owned()];
-    expected.sort();
+    let expected = sorted(&[full.name().to_owned(), empty.name().to_owned()]);
     assert_eq!(deleted, expected, "api {api}");
     let reclaimed = pruned.space_reclaimed.expect("SpaceReclaimed");
     assert!(reclaimed >= 100_000, "reclaimed {reclaimed}");
@@ -460,8 +459,7 @@ async fn prune_without_all_follows_the_daemons_version() {
     } else {
         let pruned = volumes.prune(&raw_all).await.expect("prune all=true");
         let deleted = sorted(VolumePrune::deleted(&pruned));
-        let mut expected = vec![named.name().to_owned(), later.name().to_owned()];
-        expected.sort();
+        let expected = sorted(&[named.name().to_owned(), later.name().to_owned()]);
         assert_eq!(deleted, expected);
     }
     assert!(
