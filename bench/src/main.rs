@@ -29,6 +29,7 @@ use std::error::Error as StdError;
 use std::fmt::Write as _;
 use std::future::Future;
 use std::hint::black_box;
+use std::ops::Range;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -1004,12 +1005,12 @@ fn latency(
         .min(args.iters);
     println!();
     println!(
-        "latency: N={} measured calls per (op, client) in {rounds} interleaved rounds ({} \
-         order), warm-up {} per (op, client)",
+        "latency: N={} measured calls per (op, client) in {rounds} interleaved rounds ({}), \
+         warm-up {} per (op, client)",
         args.iters,
         match args.schedule {
-            Schedule::Balanced => "balanced: each client after each other equally often",
-            Schedule::Cyclic => "cyclic",
+            Schedule::Balanced => "balanced order: each client after each other equally often",
+            Schedule::Cyclic => "cyclic order",
         },
         args.warmup,
     );
@@ -1052,11 +1053,7 @@ fn latency(
         .collect();
     let per_round = args.iters / rounds;
     for round in 0..rounds {
-        let n = if round + 1 == rounds {
-            args.iters - per_round * (rounds - 1)
-        } else {
-            per_round
-        };
+        let n = round_span(round, rounds, per_round, args.iters).len();
         let order = round_order(args.schedule, clients.len(), round);
         for &op in ops {
             for &k in &order {
@@ -1174,18 +1171,23 @@ fn round_ratios(a: &[u64], b: &[u64], per_round: usize, rounds: usize) -> Vec<f6
         return Vec::new();
     }
     let round = |v: &[u64], r: usize| -> Option<u64> {
-        let end = if r + 1 == rounds {
-            v.len()
-        } else {
-            (r + 1) * per_round
-        };
-        let mut part = v.get(r * per_round..end)?.to_vec();
+        let mut part = v.get(round_span(r, rounds, per_round, v.len()))?.to_vec();
         part.sort_unstable();
         percentile(&part, 50.0)
     };
     (0..rounds)
         .filter_map(|r| Some(round(a, r)? as f64 / round(b, r)? as f64))
         .collect()
+}
+
+/// The calls of round `round` among `total`: `per_round` each, the last round the rest.
+fn round_span(round: usize, rounds: usize, per_round: usize, total: usize) -> Range<usize> {
+    let start = round * per_round;
+    start..if round + 1 == rounds {
+        total
+    } else {
+        start + per_round
+    }
 }
 
 fn us(ns: u64) -> f64 {
