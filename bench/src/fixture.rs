@@ -18,7 +18,7 @@ pub const IMAGE: &str = "busybox:berth-test";
 pub const LABEL: (&str, &str) = ("berth.test", "1");
 
 /// Names of the containers created so far; they are force-removed (with their
-/// anonymous volumes) when this is dropped or the process gets ctrl-c.
+/// anonymous volumes) when this is dropped or the process gets ctrl-c, SIGTERM or SIGHUP.
 #[derive(Debug)]
 pub struct Cleanup(Tracked);
 
@@ -32,8 +32,8 @@ struct Tracked {
 }
 
 impl Cleanup {
-    /// Starts tracking, and installs a ctrl-c handler that removes what is tracked then
-    /// exits with status 130.
+    /// Starts tracking, and installs a handler for ctrl-c, SIGTERM and SIGHUP that
+    /// removes what is tracked, then exits with the shell's status for the signal.
     pub fn new(socket: &Path, api: &str) -> Cleanup {
         let tracked = Tracked {
             socket: socket.to_path_buf(),
@@ -80,6 +80,31 @@ impl Drop for Cleanup {
     }
 }
 
+/// Waits for ctrl-c, SIGTERM or SIGHUP (a `kill`, a `timeout`, a closed terminal): the
+/// signal's name and the exit status a shell reports for it (128 + its number); `None`
+/// when no handler could be installed.
+async fn first_signal() -> Option<(&'static str, i32)> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (mut term, mut hup) = match (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::hangup()),
+    ) {
+        (Ok(t), Ok(h)) => (t, h),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("berth-bench: no SIGTERM/SIGHUP handler ({e}); ctrl-c only");
+            return tokio::signal::ctrl_c()
+                .await
+                .ok()
+                .map(|()| ("interrupted", 130));
+        }
+    };
+    tokio::select! {
+        r = tokio::signal::ctrl_c() => r.ok().map(|()| ("interrupted", 130)),
+        _ = term.recv() => Some(("terminated (SIGTERM)", 143)),
+        _ = hup.recv() => Some(("hung up (SIGHUP)", 129)),
+    }
+}
+
 impl Tracked {
     fn wait_for_ctrl_c(self) {
         let rt = match tokio::runtime::Builder::new_current_thread()
@@ -92,13 +117,13 @@ impl Tracked {
                 return;
             }
         };
-        if rt.block_on(tokio::signal::ctrl_c()).is_err() {
+        let Some((signal, status)) = rt.block_on(first_signal()) else {
             return;
-        }
-        eprintln!("\nberth-bench: interrupted, removing the benchmark's containers");
+        };
+        eprintln!("\nberth-bench: {signal}, removing the benchmark's containers");
         self.remove_all();
         // Skip the main thread's destructors: they would try the same removals.
-        std::process::exit(130);
+        std::process::exit(status);
     }
 
     fn remove_all(&self) {
