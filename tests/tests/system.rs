@@ -190,6 +190,42 @@ async fn pinned_old_version_is_used_on_the_wire() {
 }
 
 #[test]
+fn pinned_version_below_the_minimum_is_refused_at_build() {
+    // docker-py's InvalidVersion: nothing is sent for a version berth cannot speak.
+    let below = berth::ApiVersion::new(1, 23);
+    let e = berth::Docker::builder("unix:///var/run/docker.sock")
+        .api_version(below)
+        .build()
+        .expect_err("1.23 < MIN");
+    assert_eq!(e.category(), berth::Category::UnsupportedApiVersion);
+    let msg = e.to_string();
+    assert!(msg.contains("1.23") && msg.contains("1.24"), "{msg}");
+    // From the environment too, and the blocking client likewise.
+    let e = berth::DockerBuilder::from_vars(
+        |k| (k == "DOCKER_API_VERSION").then(|| "1.12".to_string()),
+        None,
+    )
+    .expect("builder")
+    .build()
+    .expect_err("1.12 < MIN");
+    assert_eq!(e.category(), berth::Category::UnsupportedApiVersion);
+    assert!(e.to_string().contains("1.12"), "{e}");
+    assert!(
+        berth::blocking::Docker::from_builder(
+            berth::DockerBuilder::new("unix:///var/run/docker.sock").api_version(below)
+        )
+        .is_err()
+    );
+    // The minimum itself builds (used on the wire: the test above).
+    assert!(
+        berth::Docker::builder("unix:///var/run/docker.sock")
+            .api_version(berth::ApiVersion::MIN)
+            .build()
+            .is_ok()
+    );
+}
+
+#[test]
 fn blocking_client_does_the_same() {
     let d = berth::blocking::Docker::from_env().expect("client");
     let v = d.version().expect("version");

@@ -174,7 +174,8 @@ impl DockerBuilder {
         self
     }
 
-    /// Pin the API version instead of negotiating it.
+    /// Pin the API version instead of negotiating it (at least [`ApiVersion::MIN`]:
+    /// [`build`](Self::build) refuses an older one).
     pub fn api_version(mut self, v: ApiVersion) -> DockerBuilder {
         self.api_version = Some(v);
         self
@@ -198,8 +199,23 @@ impl DockerBuilder {
         &self.url
     }
 
-    /// Builds the client. Nothing is connected yet: the first call connects.
+    /// Builds the client. Nothing is connected yet: the first call connects. A pinned
+    /// API version below [`ApiVersion::MIN`] is refused here (docker-py's
+    /// `InvalidVersion`): berth builds no requests for it.
     pub fn build(self) -> Result<Docker> {
+        if let Some(v) = self.api_version
+            && v < ApiVersion::MIN
+        {
+            return Err(berth_core::Error::UnsupportedApiVersion {
+                operation: format!(
+                    "pinning API version {v} (berth speaks {} and up)",
+                    ApiVersion::MIN
+                ),
+                required: ApiVersion::MIN,
+                negotiated: v,
+            }
+            .into());
+        }
         let parsed = DaemonHost::parse(&self.url, self.tls.is_some())?;
         let target = match parsed.addr {
             DaemonAddr::Unix { path } => Target::Unix(path),
