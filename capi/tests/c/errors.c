@@ -129,6 +129,22 @@ static void test_bad_input(void) {
                                berth_client_options_set_api_version(o, "banana", errp));
         berth_error_free(e);
     }
+    /* A version below berth's minimum: accepted as a version, refused by berth_client_new. */
+    {
+        berth_client_options *old = berth_client_options_new();
+        OK(berth_client_options_set_api_version(old, "1.23", errp));
+        berth_client *c = (berth_client *)0x1;
+        berth_error *e = NULL;
+        berth_result r = berth_client_new("unix:///var/run/docker.sock", old, &c, &e);
+        CHECK(r == BERTH_RESULT_OTHER && e != NULL && c == (berth_client *)0x1,
+              "API 1.23 accepted (result %d)", (int)r);
+        CHECK(berth_error_category(e) == BERTH_CATEGORY_UNSUPPORTED_API_VERSION, "category %d",
+              (int)berth_error_category(e));
+        CHECK(contains(berth_error_message(e), "1.23") && contains(berth_error_message(e), "1.24"),
+              "message %s", berth_error_message(e));
+        berth_error_free(e);
+        berth_client_options_free(old);
+    }
     /* A TLS CA file that does not exist: the client cannot be created. */
     OK(berth_client_options_set_tls(o, "/nonexistent/ca.pem", NULL, NULL, true, errp));
     {
