@@ -44,7 +44,7 @@ impl Cleanup {
         let on_signal = tracked.clone();
         let spawned = std::thread::Builder::new()
             .name("ctrl-c".into())
-            .spawn(move || on_signal.wait_for_ctrl_c());
+            .spawn(move || on_signal.wait_for_signal());
         if let Err(e) = spawned {
             eprintln!("berth-bench: no ctrl-c handler ({e}); containers survive an interrupt");
         }
@@ -106,7 +106,7 @@ async fn first_signal() -> Option<(&'static str, i32)> {
 }
 
 impl Tracked {
-    fn wait_for_ctrl_c(self) {
+    fn wait_for_signal(self) {
         let rt = match tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()

@@ -804,7 +804,8 @@ fn run(args: Args) -> Result<()> {
     let mut report = Report::default();
     report.machine(machine);
 
-    // The containers: removed when `cleanup` drops (return, error, panic) or on ctrl-c, SIGTERM or SIGHUP.
+    // The containers: removed when `cleanup` drops (return, error, panic) or on ctrl-c,
+    // SIGTERM or SIGHUP.
     let cleanup = Cleanup::new(&socket, &daemon.api);
     let needs_container = (part(Part::Latency) && ops.iter().any(|o| o.needs_container()))
         || (part(Part::Concurrent) && args.concurrency_op.needs_container())

@@ -197,7 +197,7 @@ fn pinned_version_below_the_minimum_is_refused_at_build() {
         .api_version(below)
         .build()
         .expect_err("1.23 < MIN");
-    assert_eq!(e.category(), berth::Category::UnsupportedApiVersion);
+    assert_eq!(e.category(), berth::Category::InvalidArgument);
     let msg = e.to_string();
     assert!(msg.contains("1.23") && msg.contains("1.24"), "{msg}");
     // From the environment too, and the blocking client likewise.
@@ -208,7 +208,7 @@ fn pinned_version_below_the_minimum_is_refused_at_build() {
     .expect("builder")
     .build()
     .expect_err("1.12 < MIN");
-    assert_eq!(e.category(), berth::Category::UnsupportedApiVersion);
+    assert_eq!(e.category(), berth::Category::InvalidArgument);
     assert!(e.to_string().contains("1.12"), "{e}");
     assert!(
         berth::blocking::Docker::from_builder(
@@ -315,7 +315,7 @@ async fn an_older_daemons_ping_version_is_used_for_later_requests() {
     );
     // df needs 1.25: refused before anything is sent.
     let e = d.df().await.expect_err("df needs 1.25");
-    assert_eq!(e.category(), berth::Category::UnsupportedApiVersion, "{e}");
+    assert_eq!(e.category(), berth::Category::InvalidArgument, "{e}");
     let lines = first_lines(&fake);
     assert_eq!(
         lines,

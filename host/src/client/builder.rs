@@ -203,17 +203,14 @@ impl DockerBuilder {
     /// API version below [`ApiVersion::MIN`] is refused here (docker-py's
     /// `InvalidVersion`): berth builds no requests for it.
     pub fn build(self) -> Result<Docker> {
+        let min = ApiVersion::MIN;
         if let Some(v) = self.api_version
-            && v < ApiVersion::MIN
+            && v < min
         {
-            return Err(berth_core::Error::UnsupportedApiVersion {
-                operation: format!(
-                    "pinning API version {v} (berth speaks {} and up)",
-                    ApiVersion::MIN
-                ),
-                required: ApiVersion::MIN,
-                negotiated: v,
-            }
+            return Err(berth_core::Error::InvalidArgument(format!(
+                "API version {v} is older than berth's minimum, {min}: pin {min} or later, \
+                 or let berth negotiate the version with the daemon"
+            ))
             .into());
         }
         let parsed = DaemonHost::parse(&self.url, self.tls.is_some())?;
