@@ -295,7 +295,8 @@ berth_result berth_client_options_set_timeouts(struct berth_client_options *opti
                                                int64_t idle_ms,
                                                struct berth_error **err);
 
-// Pins the Engine API version (`"1.41"`) instead of negotiating it.
+// Pins the Engine API version (`"1.41"`) instead of negotiating it. `berth_client_new`
+// refuses a version below berth's minimum, `"1.24"` (`BERTH_RESULT_INVALID_ARGUMENT`).
 //
 // # Safety
 // `options` is NULL or live; `version` is NULL or NUL-terminated.

@@ -180,7 +180,8 @@ pub unsafe extern "C" fn berth_client_options_set_timeouts(
     })
 }
 
-/// Pins the Engine API version (`"1.41"`) instead of negotiating it.
+/// Pins the Engine API version (`"1.41"`) instead of negotiating it. `berth_client_new`
+/// refuses a version below berth's minimum, `"1.24"` (`BERTH_RESULT_INVALID_ARGUMENT`).
 ///
 /// # Safety
 /// `options` is NULL or live; `version` is NULL or NUL-terminated.
