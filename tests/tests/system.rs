@@ -315,7 +315,7 @@ async fn an_older_daemons_ping_version_is_used_for_later_requests() {
     );
     // df needs 1.25: refused before anything is sent.
     let e = d.df().await.expect_err("df needs 1.25");
-    assert_eq!(e.category(), berth::Category::InvalidArgument, "{e}");
+    assert_eq!(e.category(), berth::Category::UnsupportedApiVersion, "{e}");
     let lines = first_lines(&fake);
     assert_eq!(
         lines,
