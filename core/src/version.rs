@@ -59,6 +59,20 @@ impl ApiVersion {
         Ok(server.min(ApiVersion::MAX))
     }
 
+    /// A version the caller pins instead of negotiating: `v` itself, unless it is older
+    /// than [`ApiVersion::MIN`] (docker-py's `InvalidVersion`), which berth builds no
+    /// requests for.
+    pub fn pinned(v: ApiVersion) -> Result<ApiVersion> {
+        let min = ApiVersion::MIN;
+        if v < min {
+            return Err(Error::InvalidArgument(format!(
+                "API version {v} is older than berth's minimum, {min}: pin {min} or later, \
+                 or let berth negotiate the version with the daemon"
+            )));
+        }
+        Ok(v)
+    }
+
     /// Checks that `self` (the negotiated version) is at least `required` for
     /// `operation`; otherwise an error naming the operation and both versions.
     pub fn require(self, required: ApiVersion, operation: &str) -> Result<()> {
@@ -234,6 +248,24 @@ mod tests {
         );
         let e = ApiVersion::negotiate(ApiVersion::new(1, 12)).expect_err("invalid");
         assert!(e.to_string().contains("1.12") && e.to_string().contains("1.24"));
+    }
+
+    #[test]
+    fn a_pin_below_the_minimum_is_refused() {
+        assert_eq!(
+            ApiVersion::pinned(ApiVersion::MIN).expect("MIN"),
+            ApiVersion::MIN
+        );
+        assert_eq!(
+            ApiVersion::pinned(ApiVersion::new(1, 99)).expect("newer"),
+            ApiVersion::new(1, 99)
+        );
+        let e = ApiVersion::pinned(ApiVersion::new(1, 23)).expect_err("1.23");
+        assert!(matches!(e, Error::InvalidArgument(_)), "{e}");
+        assert!(
+            e.to_string().contains("1.23") && e.to_string().contains("1.24"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -200,19 +200,9 @@ impl DockerBuilder {
     }
 
     /// Builds the client. Nothing is connected yet: the first call connects. A pinned
-    /// API version below [`ApiVersion::MIN`] is refused here (docker-py's
-    /// `InvalidVersion`): berth builds no requests for it.
+    /// API version below [`ApiVersion::MIN`] is refused here ([`ApiVersion::pinned`]).
     pub fn build(self) -> Result<Docker> {
-        let min = ApiVersion::MIN;
-        if let Some(v) = self.api_version
-            && v < min
-        {
-            return Err(berth_core::Error::InvalidArgument(format!(
-                "API version {v} is older than berth's minimum, {min}: pin {min} or later, \
-                 or let berth negotiate the version with the daemon"
-            ))
-            .into());
-        }
+        let pinned = self.api_version.map(ApiVersion::pinned).transpose()?;
         let parsed = DaemonHost::parse(&self.url, self.tls.is_some())?;
         let target = match parsed.addr {
             DaemonAddr::Unix { path } => Target::Unix(path),
@@ -255,7 +245,7 @@ impl DockerBuilder {
             Arc::new(transport),
             self.timeouts,
             HeaderMap::new(),
-            self.api_version,
+            pinned,
         ))
     }
 }
