@@ -43,10 +43,10 @@ impl Cleanup {
         };
         let on_signal = tracked.clone();
         let spawned = std::thread::Builder::new()
-            .name("ctrl-c".into())
+            .name("signals".into())
             .spawn(move || on_signal.wait_for_signal());
         if let Err(e) = spawned {
-            eprintln!("berth-bench: no ctrl-c handler ({e}); containers survive an interrupt");
+            eprintln!("berth-bench: no signal handler ({e}); containers survive an interrupt");
         }
         Cleanup(tracked)
     }
@@ -113,7 +113,7 @@ impl Tracked {
         {
             Ok(rt) => rt,
             Err(e) => {
-                eprintln!("berth-bench: no ctrl-c handler ({e})");
+                eprintln!("berth-bench: no signal handler ({e})");
                 return;
             }
         };
