@@ -19,6 +19,9 @@ use crate::{Result, median_f64};
 /// The guest package (workspace member) the part runs.
 const GUEST: &str = "berth-hostile-guest";
 
+/// Loads from the disk cache, each by a new host, whose median the verdict takes.
+const CACHED_LOADS: usize = 11;
+
 /// Settings of the plugin part.
 pub struct PluginBench<'a> {
     /// A multi_thread runtime (the host's epoch ticker and the client's pool live there).
@@ -106,14 +109,28 @@ impl PluginBench<'_> {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         let warm = warm.ok_or("the compile cache was never hit in 5 s")?;
+        // One load is one sample of a few milliseconds of file reading, decoding and
+        // page faults: the verdict takes the median of several new hosts' loads.
+        let mut cached = vec![ms(warm.load_time())];
+        while cached.len() < CACHED_LOADS {
+            let p = self.host(cache)?.load(guest).await?;
+            if !p.cache_hit() {
+                return Err("a load by a new host missed the compile cache".into());
+            }
+            cached.push(ms(p.load_time()));
+        }
+        let cached_median = median_f64(&cached);
+        let (cached_min, cached_max) = cached
+            .iter()
+            .fold((f64::INFINITY, 0f64), |(lo, hi), &t| (lo.min(t), hi.max(t)));
         let host = self.host(cache)?;
         let plugin = host.load(guest).await?;
         let again = host.load(guest).await?;
         println!(
-            "  load: compile (cold) {:.1} ms; new host, from the disk cache {:.2} ms; same host \
+            "  load: compile (cold) {:.1} ms; new host, from the disk cache {cached_median:.2} ms \
+             (median of {CACHED_LOADS} new hosts, {cached_min:.2}–{cached_max:.2} ms); same host \
              again {:.3} ms",
             ms(cold.load_time()),
-            ms(warm.load_time()),
             ms(again.load_time())
         );
 
@@ -155,14 +172,9 @@ impl PluginBench<'_> {
         );
         println!(
             "verdict plugin   1000 inspects ≤ 1.3× native: {} ({r:.2}×); cached load ≤ 5 ms: {} \
-             ({:.2} ms)",
+             ({cached_median:.2} ms, median of {CACHED_LOADS})",
             if r <= 1.3 { "yes" } else { "no" },
-            if warm.load_time() <= Duration::from_millis(5) {
-                "yes"
-            } else {
-                "no"
-            },
-            ms(warm.load_time())
+            if cached_median <= 5.0 { "yes" } else { "no" },
         );
         report.row(
             format!("wasm plugin: {n} sequential inspects, per call"),
@@ -174,9 +186,8 @@ impl PluginBench<'_> {
             "wasm plugin: load cold / from the disk cache / instantiate",
             "–",
             format!(
-                "{:.0} ms / {:.1} ms / {inst:.0} µs",
+                "{:.0} ms / {cached_median:.1} ms / {inst:.0} µs",
                 ms(cold.load_time()),
-                ms(warm.load_time())
             ),
             "cached ≤ 5 ms",
         );
