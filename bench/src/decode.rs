@@ -13,7 +13,7 @@ use berth::core::stream::{Decoder, MuxDecoder};
 
 use crate::report::Report;
 use crate::stats::summarize;
-use crate::{Result, median_f64, nanos, us};
+use crate::{Result, median_f64, min_max_f64, nanos, us};
 
 /// p50 in ns of `n` runs of `f` (after `n / 10` unmeasured ones).
 fn p50<T, E: std::fmt::Display>(n: usize, mut f: impl FnMut() -> Result<T, E>) -> Result<u64> {
@@ -172,8 +172,7 @@ pub fn demux(report: &mut Report) -> Result<()> {
         }
     }
     let g = median_f64(&gbps);
-    let lo = gbps.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = gbps.iter().copied().fold(0.0, f64::max);
+    let (lo, hi) = min_max_f64(&gbps);
     println!("  {g:.2} GB/s (min {lo:.2}, max {hi:.2})");
     println!(
         "verdict decode   demux ≥ {DEMUX_TARGET_GBPS:.0} GB/s: {} ({g:.2} GB/s)",

@@ -13,7 +13,7 @@ use std::time::Instant;
 use futures_util::StreamExt;
 
 use crate::report::Report;
-use crate::{BOLLARD_LABEL, Result, cpu_secs, median_f64, parse_api, secs_since};
+use crate::{BOLLARD_LABEL, Result, cpu_secs, median_f64, min_max_f64, parse_api, secs_since};
 
 /// DESIGN.md: save/export/build context of 1 GiB at < 32 MB RSS (taken as MiB of VmHWM).
 pub const TARGET_RSS_MIB: f64 = 32.0;
@@ -277,8 +277,7 @@ impl ExportBench<'_> {
         };
         for (i, e) in who.iter().enumerate() {
             let secs: Vec<f64> = runs[i].iter().map(|r| r.secs).collect();
-            let slowest = secs.iter().copied().fold(0.0, f64::max);
-            let fastest = secs.iter().copied().fold(f64::INFINITY, f64::min);
+            let (fastest, slowest) = min_max_f64(&secs);
             let vs = |j: Option<usize>| {
                 j.map_or_else(|| "-".to_string(), |j| format!("{:.2}x", med[i] / med[j]))
             };

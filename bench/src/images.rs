@@ -19,7 +19,7 @@ use tokio::runtime::Runtime;
 use crate::export::{GnuTime, TARGET_RSS_MIB, field, gnu_time, vm_hwm_kb};
 use crate::fixture::{self, Cleanup, LABEL};
 use crate::report::Report;
-use crate::{Result, cpu_secs, median_f64, secs_since};
+use crate::{Result, cpu_secs, median_f64, min_max_f64, secs_since};
 
 /// The hidden subcommand of the child process.
 pub const CHILD_COMMAND: &str = "__images";
@@ -396,8 +396,7 @@ impl ImagesBench<'_> {
             let med = &meds[o];
             for (i, &w) in who.iter().enumerate() {
                 let secs: Vec<f64> = runs[o][i].iter().map(|r| r.secs).collect();
-                let slowest = secs.iter().copied().fold(0.0, f64::max);
-                let fastest = secs.iter().copied().fold(f64::INFINITY, f64::min);
+                let (fastest, slowest) = min_max_f64(&secs);
                 let cpu: Vec<f64> = runs[o][i].iter().filter_map(|r| r.cpu).collect();
                 let cpu = if cpu.is_empty() {
                     "-".to_string()

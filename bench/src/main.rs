@@ -680,6 +680,12 @@ fn median_f64(v: &[f64]) -> f64 {
     }
 }
 
+/// The smallest and largest of `v`: `(∞, 0)` when it is empty.
+fn min_max_f64(v: &[f64]) -> (f64, f64) {
+    v.iter()
+        .fold((f64::INFINITY, 0.0), |(lo, hi), &x| (lo.min(x), hi.max(x)))
+}
+
 fn run(args: Args) -> Result<()> {
     if args.iters == 0 || args.rounds == Some(0) {
         return Err("--iters and --rounds must be at least 1".into());
@@ -1115,9 +1121,7 @@ fn latency(
             continue;
         }
         let met = r.iter().filter(|&&x| x <= TARGET_RATIO).count();
-        let (lo, hi) = r
-            .iter()
-            .fold((f64::MAX, f64::MIN), |(lo, hi), &x| (lo.min(x), hi.max(x)));
+        let (lo, hi) = min_max_f64(r);
         println!(
             "  {:<8} berth vs raw floor round by round (p50 of each round's calls): \
              {lo:.2}–{hi:.2}×, median {:.2}×; ≤ {TARGET_RATIO:.2}× in {met} of {} rounds",
@@ -1556,6 +1560,13 @@ mod tests {
         assert_eq!(median_f64(&[3.0, 1.0, 2.0]), 2.0);
         assert_eq!(median_f64(&[4.0, 1.0, 2.0, 3.0]), 2.5);
         assert!(median_f64(&[]).is_nan());
+    }
+
+    #[test]
+    fn smallest_and_largest() {
+        assert_eq!(min_max_f64(&[3.0, 0.5, 2.0]), (0.5, 3.0));
+        assert_eq!(min_max_f64(&[7.0]), (7.0, 7.0));
+        assert_eq!(min_max_f64(&[]), (f64::INFINITY, 0.0));
     }
 
     #[test]

@@ -14,7 +14,7 @@ use berth::plugin::{AuditSink, HostConfig, LoadedPlugin, Outcome, PluginHost};
 use tokio::runtime::Runtime;
 
 use crate::report::Report;
-use crate::{Result, median_f64};
+use crate::{Result, median_f64, min_max_f64};
 
 /// The guest package (workspace member) the part runs.
 const GUEST: &str = "berth-hostile-guest";
@@ -120,9 +120,7 @@ impl PluginBench<'_> {
             cached.push(ms(p.load_time()));
         }
         let cached_median = median_f64(&cached);
-        let (cached_min, cached_max) = cached
-            .iter()
-            .fold((f64::INFINITY, 0f64), |(lo, hi), &t| (lo.min(t), hi.max(t)));
+        let (cached_min, cached_max) = min_max_f64(&cached);
         let host = self.host(cache)?;
         let plugin = host.load(guest).await?;
         let again = host.load(guest).await?;

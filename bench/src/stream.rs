@@ -15,7 +15,7 @@ use tokio::runtime::Runtime;
 use crate::export::{GnuTime, gnu_time};
 use crate::raw::{RawClient, json_request, read_body_to_eof};
 use crate::report::Report;
-use crate::{BOLLARD_LABEL, Result, cpu_secs, median_f64, secs_since};
+use crate::{BOLLARD_LABEL, Result, cpu_secs, median_f64, min_max_f64, secs_since};
 
 /// DESIGN.md: exec/logs streaming ≥ 97% of curl's throughput.
 pub const TARGET_SHARE: f64 = 0.97;
@@ -441,8 +441,7 @@ impl StreamBench<'_> {
             "bytes read"
         );
         for (i, r) in readers.iter().enumerate() {
-            let slowest = secs[i].iter().copied().fold(0.0, f64::max);
-            let fastest = secs[i].iter().copied().fold(f64::INFINITY, f64::min);
+            let (fastest, slowest) = min_max_f64(&secs[i]);
             let vs = |j: Option<usize>| {
                 j.map_or_else(
                     || "-".to_string(),
